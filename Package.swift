@@ -1,0 +1,43 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "fairrecruit",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "fairrecruit", targets: ["fairrecruit"]),
+        .library(name: "FairRecruitCore", targets: ["FairRecruitCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+    ],
+    targets: [
+        // Model, evaluation, scoring and action plan. No file or network I/O.
+        .target(name: "FairRecruitCore"),
+        // Loading and validating standards (YAML) and the reference tables beside them.
+        .target(name: "FairRecruitStandards", dependencies: [
+            "FairRecruitCore",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Reading fee records and self-assessments (CSV) into validated values.
+        .target(name: "FairRecruitIngest", dependencies: ["FairRecruitCore"]),
+        // JSON and Markdown reports.
+        .target(name: "FairRecruitReports", dependencies: ["FairRecruitCore"]),
+        // Commands and the audit pipeline that ties the modules together.
+        .target(name: "FairRecruitCLI", dependencies: [
+            "FairRecruitCore", "FairRecruitStandards", "FairRecruitIngest", "FairRecruitReports",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "fairrecruit", dependencies: ["FairRecruitCLI"]),
+        .testTarget(name: "FairRecruitCoreTests", dependencies: ["FairRecruitCore"]),
+        .testTarget(name: "FairRecruitStandardsTests", dependencies: ["FairRecruitStandards"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "FairRecruitIngestTests", dependencies: ["FairRecruitIngest"]),
+        .testTarget(name: "FairRecruitReportsTests", dependencies: ["FairRecruitReports", "FairRecruitCLI"],
+                    resources: [.copy("Snapshots")]),
+        .testTarget(name: "EndToEndTests", dependencies: ["FairRecruitCLI"]),
+    ]
+)

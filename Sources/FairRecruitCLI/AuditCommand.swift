@@ -1,0 +1,126 @@
+import ArgumentParser
+import FairRecruitCore
+import Foundation
+
+extension FairRecruitCommand {
+    struct Audit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Audit one agency's fee records and self-assessment against standards.",
+            discussion: """
+            Exit codes: 0 done; 1 a --fail-on or --min-score threshold was breached; 64 usage error; \
+            65 bad data (invalid standard, malformed input, or a rejected row under --strict); \
+            66 a file cannot be read; 70 internal error.
+            """)
+
+        @Option(name: .customLong("standard"), parsing: .upToNextOption,
+                help: "Library id or path of a standard (repeatable).")
+        var standard: [String] = []
+
+        @Option(name: .customLong("standards"), help: "A folder of extra standards to add to the library (repeatable).")
+        var standardsDirectories: [String] = []
+
+        @Option(name: .customLong("fees"), parsing: .upToNextOption, help: "Fee-record file(s), CSV.")
+        var fees: [String] = []
+
+        @Option(name: .customLong("assessment"), parsing: .upToNextOption, help: "Self-assessment file(s), CSV.")
+        var assessment: [String] = []
+
+        @Option(help: "The agency to audit when the inputs name several.")
+        var agency: String?
+
+        @Option(help: "A licence registry (CSV); not supported yet.")
+        var registry: String?
+
+        @Option(help: "Exchange rates (CSV) replacing Standards/exchange-rates.csv.")
+        var rates: String?
+
+        @Option(name: .customLong("as-of"), help: "The audit date, YYYY-MM-DD (default: today, UTC).")
+        var asOf: Day?
+
+        @Option(help: "Report formats, comma-separated: json,md (default json,md).")
+        var format: String = "json,md"
+
+        @Option(help: "Output folder (default Reports/).")
+        var output: String?
+
+        @Option(help: "Report templates folder; not supported yet.")
+        var templates: String?
+
+        @Option(name: .customLong("fail-on"), help: "Exit 1 on a not-met finding of this severity or worse: critical, major or minor.")
+        var failOn: Severity?
+
+        @Option(name: .customLong("min-score"), help: "Exit 1 when the score is below this (or there is none).")
+        var minScore: ExactDecimal?
+
+        @Flag(name: .customLong("include-unverified"), help: "Let requirements marked verified: false trigger --fail-on.")
+        var includeUnverified = false
+
+        @Flag(help: "Exit 65 when any input row is rejected (reports are still written).")
+        var strict = false
+
+        @Option(help: "Audit history database; not supported yet.")
+        var history: String?
+
+        @Option(help: "Earlier report.json to compare with; not supported yet.")
+        var baseline: String?
+
+        @Option(help: "Waivers file; not supported yet.")
+        var waivers: String?
+
+        func validate() throws {
+            if standard.isEmpty { throw ValidationError("give at least one --standard (see 'fairrecruit standards list')") }
+            if fees.isEmpty && assessment.isEmpty { throw ValidationError("give at least one of --fees and --assessment") }
+            for (name, value) in [("--registry", registry), ("--templates", templates), ("--history", history),
+                                  ("--baseline", baseline), ("--waivers", waivers)] where value != nil {
+                throw ValidationError("\(name) is not supported yet")
+            }
+            _ = try Self.formats(format)
+            if let minScore, minScore.isNegative || ExactDecimal(100) < minScore {
+                throw ValidationError("--min-score must be between 0 and 100")
+            }
+        }
+
+        static func formats(_ text: String) throws -> [AuditConfiguration.Format] {
+            var formats: [AuditConfiguration.Format] = []
+            for name in text.split(separator: ",").map({ String($0).trimmingCharacters(in: .whitespaces) }) {
+                guard let format = AuditConfiguration.Format(rawValue: name.lowercased()) else {
+                    throw ValidationError("unknown format '\(name)'; expected json, md, html or csv")
+                }
+                if !formats.contains(format) { formats.append(format) }
+            }
+            if formats.isEmpty { throw ValidationError("--format needs at least one format") }
+            return formats
+        }
+
+        func run() throws {
+            let layout = ProjectLayout.locate()
+            var config = AuditConfiguration(standards: standard, asOf: asOf ?? today(), output: output ?? layout.reports)
+            config.standardDirectories = standardsDirectories
+            config.fees = fees
+            config.assessments = assessment
+            config.agency = agency
+            config.rates = rates
+            config.formats = (try? Self.formats(format)) ?? [.json, .md]
+            config.failOn = failOn
+            config.minScore = minScore
+            config.includeUnverified = includeUnverified
+            config.strict = strict
+            try runReportingFailures { () throws(CommandFailure) -> ExitStatus in
+                let outcome = try AuditPipeline(layout: layout).run(config)
+                printSummary(outcome)
+                return outcome.status
+            }
+        }
+    }
+}
+
+func printSummary(_ outcome: AuditOutcome) {
+    let r = outcome.report.result
+    let overall = r.overall
+    let due = r.reimbursementsDue.isEmpty ? "none"
+        : r.reimbursementsDue.map { "\($0.amount.formatted(minimumFractionDigits: 2)) \($0.currency)" }.joined(separator: ", ")
+    print("agency \(r.agencyID): score \(overall.score?.description ?? "none"), rating \(overall.rating), coverage \(overall.coverage?.description ?? "none")")
+    print("\(r.findings.count) finding(s), \(r.actions.count) action(s); reimbursements due: \(due)")
+    for path in outcome.written { print("wrote \(path)") }
+    for warning in outcome.warnings { printError("warning: \(warning)") }
+}

@@ -1,0 +1,211 @@
+import FairRecruitCore
+import FairRecruitIngest
+import FairRecruitReports
+import FairRecruitStandards
+import Foundation
+
+/// Everything `fairrecruit audit` was asked to do, checked and resolved.
+public struct AuditConfiguration: Sendable {
+    public enum Format: String, Sendable, CaseIterable { case json, md, html, csv }
+
+    public var standards: [String]
+    public var standardDirectories: [String] = []
+    public var fees: [String] = []
+    public var assessments: [String] = []
+    public var agency: String?
+    public var rates: String?
+    public var asOf: Day
+    public var formats: [Format] = [.json, .md]
+    public var output: String
+    public var failOn: Severity?
+    public var minScore: ExactDecimal?
+    public var includeUnverified = false
+    public var strict = false
+
+    public init(standards: [String], asOf: Day, output: String) {
+        self.standards = standards; self.asOf = asOf; self.output = output
+    }
+}
+
+/// What an audit produced, for the command to print.
+public struct AuditOutcome: Sendable {
+    public var report: AuditReport
+    public var written: [String]
+    public var status: ExitStatus
+    public var warnings: [String]
+}
+
+/// Loads standards and inputs, runs the engine, writes the reports, and decides the exit status.
+public struct AuditPipeline: Sendable {
+    public static let toolVersion = "0.1.0"
+    public let layout: ProjectLayout
+
+    public init(layout: ProjectLayout) { self.layout = layout }
+
+    /// Exchange rates from `--rates`, else the library's table.
+    public func loadRates(_ path: String?) throws(CommandFailure) -> ExchangeRates {
+        do {
+            return try ExchangeRatesReader.read(path ?? layout.standards.appendingPath("exchange-rates.csv"))
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    static func failure(_ error: IngestError) -> CommandFailure {
+        switch error {
+        case .unreadable: CommandFailure(.unreadable, error.description)
+        case .malformed: CommandFailure(.badData, error.description)
+        }
+    }
+
+    /// The library plus any standard files named by path.
+    public func loadLibrary(directories: [String], files: [String], rates: ExchangeRates) throws(CommandFailure) -> StandardsLibrary {
+        do {
+            return try StandardsLibrary.load(tablesDirectory: layout.standards, directories: [layout.standards] + directories,
+                                             files: files, currencies: Set(rates.currencies))
+        } catch {
+            throw CommandFailure(.unreadable, error.description)
+        }
+    }
+
+    /// A value of `--standard` is a path when it holds `/` or ends in `.yaml`/`.yml`.
+    static func isPath(_ value: String) -> Bool { value.contains("/") || value.hasSuffix(".yaml") || value.hasSuffix(".yml") }
+
+    /// Resolves `--standard` values to loaded standards, or fails with a usage or data error.
+    static func select(_ values: [String], from library: StandardsLibrary) throws(CommandFailure) -> [Standard] {
+        var selected: [Standard] = []
+        for value in values {
+            let found: Standard?
+            if isPath(value) {
+                found = library.standards.first { StandardsLibrary.samePath($0.path, value) }
+                if found == nil, library.diagnostics(affecting: [value]).isEmpty {
+                    throw CommandFailure(.unreadable, "\(value): error: cannot read standard")
+                }
+            } else {
+                found = library.standard(value)
+                if found == nil {
+                    let ids = library.standards.map(\.id)
+                    let hint = closestMatch(to: value, in: ids).map { "; did you mean '\($0)'?" } ?? ""
+                    throw CommandFailure(.usage, "error: unknown standard '\(value)'\(hint) (see 'fairrecruit standards list')")
+                }
+            }
+            if let found, !selected.contains(where: { $0.id == found.id }) { selected.append(found) }
+        }
+        let problems = library.diagnostics(affecting: values.filter(isPath) + selected.map(\.path))
+        if !problems.isEmpty { throw CommandFailure(.badData, problems.map(\.description)) }
+        return selected
+    }
+
+    public func run(_ config: AuditConfiguration) throws(CommandFailure) -> AuditOutcome {
+        guard !config.fees.isEmpty || !config.assessments.isEmpty else {
+            throw CommandFailure(.usage, "error: give at least one of --fees and --assessment")
+        }
+        if let unsupported = config.formats.first(where: { $0 == .html || $0 == .csv }) {
+            throw CommandFailure(.usage, "error: --format \(unsupported.rawValue) is not supported yet; use json and md")
+        }
+        for file in config.fees + config.assessments where file.lowercased().hasSuffix(".xml") {
+            throw CommandFailure(.usage, "error: \(file): XML input is not supported yet; give CSV")
+        }
+        let rates = try loadRates(config.rates)
+        let library = try loadLibrary(directories: config.standardDirectories, files: config.standards.filter(Self.isPath), rates: rates)
+        let standards = try Self.select(config.standards, from: library)
+
+        let ledger = FeeLedger(asOf: config.asOf, categories: library.tables.categories, occupations: library.tables.occupations,
+                               rates: rates, agencyFilter: config.agency)
+        let answers = AnswerBook(questions: library.questions, agencyFilter: config.agency)
+        do {
+            for file in config.fees { try ledger.readCSV(file) }
+            for file in config.assessments { try answers.readCSV(file) }
+        } catch {
+            throw Self.failure(error)
+        }
+        ledger.finish()
+
+        let agency = try Self.agency(config.agency, ledger: ledger, answers: answers)
+        let input = AuditInput(agencyID: agency, asOf: config.asOf, records: ledger.records[agency] ?? [],
+                               answers: answers.answers[agency] ?? [:], feesProvided: !config.fees.isEmpty,
+                               categories: library.tables.categories, rates: rates)
+        let result = AuditEngine().audit(standards, input: input)
+        let inputs = ledger.files.map { Self.inputReport($0, agency: agency, other: ledger.otherAgencyRows[$0.file] ?? 0) }
+            + answers.files.map { Self.inputReport($0, agency: agency, other: answers.otherAgencyRows[$0.file] ?? 0) }
+        let agencyRows = Set(input.records.map(\.location))
+        let notes = ledger.notes.filter { agencyRows.contains($0.location) }
+        let report = AuditReport(result: result, toolVersion: Self.toolVersion, inputs: inputs, dataQuality: notes)
+
+        let written = try write(report, formats: config.formats, to: config.output)
+        var status = ExitStatus.ok
+        var warnings: [String] = []
+        if let failOn = config.failOn, Self.breaches(result, failOn: failOn, includeUnverified: config.includeUnverified) {
+            status = .thresholdBreached
+            warnings.append("threshold breached: a not-met finding of severity \(failOn.rawValue) or worse")
+        }
+        if let minimum = config.minScore {
+            let score = result.overall.score
+            if score == nil || score! < minimum {
+                status = max(status, .thresholdBreached)
+                warnings.append("threshold breached: score \(score?.description ?? "null") is below \(minimum)")
+            }
+        }
+        let rejected = inputs.reduce(0) { $0 + $1.rowsRejected }
+        if rejected > 0 {
+            warnings.append("\(rejected) row(s) rejected; see the report's inputs section")
+            if config.strict { status = max(status, .badData) }
+        }
+        return AuditOutcome(report: report, written: written, status: status, warnings: warnings)
+    }
+
+    /// The agency to audit: `--agency`, or the only one the inputs name.
+    static func agency(_ requested: String?, ledger: FeeLedger, answers: AnswerBook) throws(CommandFailure) -> String {
+        if let requested { return requested }
+        var seen = Set(ledger.records.keys).union(answers.answers.keys)
+        for file in ledger.files + answers.files {
+            for rejection in file.rejections { if let id = rejection.agencyID { seen.insert(id) } }
+            seen.formUnion(file.acceptedByAgency.keys)
+        }
+        let agencies = seen.sorted()
+        if agencies.count > 1 {
+            throw CommandFailure(.usage, "error: the inputs name \(agencies.count) agencies (\(agencies.prefix(20).joined(separator: ", "))\(agencies.count > 20 ? ", …" : "")); choose one with --agency, or use 'fairrecruit batch'")
+        }
+        return agencies.first ?? "unknown"
+    }
+
+    static func inputReport(_ file: InputFileSummary, agency: String, other: Int) -> InputReport {
+        let accepted = file.acceptedByAgency.values.reduce(0, +)
+        return InputReport(file: file.file, format: file.format, rowsRead: file.rowsRead, rowsAccepted: accepted,
+                           rowsRejected: file.rejections.count, rowsOtherAgency: other,
+                           rejections: file.rejections.map { (line: $0.location.line, reason: $0.reason) })
+    }
+
+    /// `--fail-on S`: a not-met finding of graded severity S or worse (§6).
+    static func breaches(_ result: AuditResult, failOn: Severity, includeUnverified: Bool) -> Bool {
+        result.findings.contains { f in
+            f.status == .notMet && f.severity >= failOn && (f.verified || includeUnverified)
+        }
+    }
+
+    func write(_ report: AuditReport, formats: [AuditConfiguration.Format], to folder: String) throws(CommandFailure) -> [String] {
+        let reporters: [any Reporter] = formats.compactMap { format in
+            switch format {
+            case .json: JSONReporter()
+            case .md: MarkdownReporter()
+            case .html, .csv: nil
+            }
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw CommandFailure(.unreadable, "\(folder): error: cannot create the output folder")
+        }
+        var written: [String] = []
+        for reporter in reporters {
+            let path = folder.appendingPath(reporter.fileName)
+            do {
+                try Data(reporter.render(report).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            } catch {
+                throw CommandFailure(.unreadable, "\(path): error: cannot write the report")
+            }
+            written.append(path)
+        }
+        return written
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import FairRecruitCore
+import Foundation
+
+/// The `fairrecruit` command line.
+public struct FairRecruitCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "fairrecruit",
+        abstract: "Audit recruitment agencies against ethical-recruitment standards.",
+        version: AuditPipeline.toolVersion,
+        subcommands: [Audit.self, Standards.self, Demo.self])
+
+    public init() {}
+}
+
+/// Runs a command body, printing failures to stderr and mapping them to the documented exit codes.
+func runReportingFailures(_ body: () throws(CommandFailure) -> ExitStatus) throws {
+    let status: ExitStatus
+    do {
+        status = try body()
+    } catch {
+        for message in error.messages { printError(message) }
+        throw ExitCode(error.status.rawValue)
+    }
+    if status != .ok { throw ExitCode(status.rawValue) }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// Today's date in UTC, the default audit date. Only the command line reads the clock.
+func today() -> Day {
+    let seconds = Int(Date().timeIntervalSince1970)
+    return Day(ordinal: seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
+}
+
+extension Day: ExpressibleByArgument {
+    public init?(argument: String) { self.init(iso: argument) }
+}
+
+extension Severity: ExpressibleByArgument {}
+
+extension ExactDecimal: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
+}

@@ -1,0 +1,140 @@
+/// Findings: one per failing check, id `standard/requirement/N` (§7).
+enum FindingBuilder {
+    static func findings(_ results: [RequirementResult], input: AuditInput) -> [Finding] {
+        var findings: [Finding] = []
+        for result in results {
+            for check in result.checks where check.status.isFailing {
+                let r = result.requirement
+                findings.append(Finding(
+                    id: "\(result.standard)/\(r.id)/\(check.index)", standard: result.standard, requirement: r.id,
+                    status: check.status, severity: check.gradedSeverity ?? result.severity, gradingCell: check.gradingCell,
+                    message: check.message, citation: r.citation, verified: r.verified,
+                    claimContradicted: check.claimContradicted, workersAffected: check.workersAffected,
+                    workersAssessed: check.workersAssessed, workersRemedied: check.workersRemedied,
+                    workersUnclassified: check.workersUnclassified, evidence: check.evidence))
+            }
+        }
+        return findings
+    }
+}
+
+/// The improvement action plan (§5).
+struct ActionPlanner {
+    let requirements: [RequirementResult]
+    let input: AuditInput
+    let book: PlacementBook
+
+    func actions() -> [Action] {
+        let current = ScoreSummary(requirements).scoreTenths
+        var actions: [Action] = []
+        for (i, result) in requirements.enumerated() {
+            let r = result.requirement
+            let id = "\(result.standard)/\(r.id)"
+            let due = input.asOf + result.deadlineDays
+            if result.status.isFailing {
+                actions.append(Action(
+                    id: id, kind: .remediation, standard: result.standard, requirement: r.id, severity: result.severity,
+                    title: r.title, steps: r.remediation, evidence: r.evidence, owner: r.owner, dueDate: due,
+                    scoreGainTenths: scoreGain(ifMet: i, current: current), citation: r.citation,
+                    reimbursements: reimbursements(result)))
+            }
+            for check in result.checks where check.claimContradicted {
+                guard case .question(let question) = r.checks[check.index - 1].kind else { continue }
+                actions.append(Action(
+                    id: id + "#claim", kind: .claim, standard: result.standard, requirement: r.id, severity: result.severity,
+                    title: "Correct the self-assessment answer to \(question.id): the fee records contradict it",
+                    steps: "Review the fee records cited in the finding, correct the answer to \(question.id) and explain the discrepancy.",
+                    evidence: "A corrected self-assessment and the review of the cited records.", owner: r.owner, dueDate: due,
+                    scoreGainTenths: 0, citation: r.citation, reimbursements: []))
+            }
+            if result.status == .notAssessed {
+                let missing = Array(Set(result.checks.filter { $0.status == .notAssessed }.flatMap(\.missing))).sorted()
+                actions.append(Action(
+                    id: id + "#evidence", kind: .evidence, standard: result.standard, requirement: r.id, severity: result.severity,
+                    title: "Supply evidence for: \(r.title)",
+                    steps: "Supply " + missing.joined(separator: "; ") + ".",
+                    evidence: r.evidence, owner: r.owner, dueDate: due, scoreGainTenths: nil, citation: r.citation,
+                    reimbursements: []))
+            }
+        }
+        return actions.sorted { a, b in
+            if a.severity != b.severity { return a.severity > b.severity }
+            let ga = a.scoreGainTenths ?? -1, gb = b.scoreGainTenths ?? -1
+            if ga != gb { return ga > gb }
+            return a.id < b.id
+        }
+    }
+
+    /// How much the overall score (rounded) rises if requirement `index` becomes met.
+    private func scoreGain(ifMet index: Int, current: Int?) -> Int {
+        var changed = requirements
+        changed[index].status = .met
+        guard let after = ScoreSummary(changed).scoreTenths else { return 0 }
+        return after - (current ?? 0)
+    }
+
+    /// Per worker and currency, what the requirement's fee checks owe; a record owed by two
+    /// checks of the same requirement counts at the larger amount.
+    private func reimbursements(_ result: RequirementResult) -> [Reimbursement] {
+        var perRecord: [Int: ExactDecimal] = [:]
+        for check in result.checks { for owed in check.owed { perRecord[owed.record] = (perRecord[owed.record] ?? .zero).max(owed.amount) } }
+        struct Key: Hashable { var worker: String; var currency: String }
+        var grouped: [Key: [Int]] = [:]
+        for index in perRecord.keys {
+            let record = book.records[index]
+            grouped[Key(worker: record.workerID, currency: record.currency), default: []].append(index)
+        }
+        return grouped.map { key, indices in
+            let sorted = indices.sorted()
+            let employers = Set(sorted.compactMap { book.records[$0].employer })
+            return Reimbursement(
+                workerID: key.worker, amount: sorted.map { perRecord[$0]! }.sum(), currency: key.currency,
+                payer: result.requirement.owner, employer: employers.sorted().first,
+                records: sorted.map { book.records[$0].location }, recordIDs: sorted.map { book.records[$0].recordID })
+        }.sorted { ($0.workerID, $0.currency) < ($1.workerID, $1.currency) }
+    }
+}
+
+/// The SDG 10.7.1 cost indicator: worker-borne costs in months of wage (§4).
+enum FeeIndicator {
+    static func summary(book: PlacementBook, input: AuditInput) -> FeeSummary {
+        var perCurrency: [String: ExactDecimal] = [:]
+        var charged = Set<String>()
+        var ratios: [ExactDecimal] = []
+        var withoutWage = 0
+        for placement in book.placements {
+            var total = ExactDecimal.zero
+            var convertible = true
+            for i in placement.records where book.counted[i] {
+                let r = book.records[i]
+                perCurrency[r.currency, default: .zero] += r.amount
+                if r.amount.isPositive { charged.insert(r.workerID) }
+                if let wageCurrency = placement.wageCurrency {
+                    if let converted = input.rates.convert(r.amount, from: r.currency, to: wageCurrency, on: r.paidOn) {
+                        total += converted
+                    } else {
+                        convertible = false
+                    }
+                }
+            }
+            if let wage = placement.monthlyWage, convertible, let ratio = total / wage {
+                ratios.append(ratio)
+            } else {
+                withoutWage += 1
+            }
+        }
+        let sorted = ratios.sorted()
+        var mean: ExactDecimal?, median: ExactDecimal?
+        if !sorted.isEmpty {
+            mean = (sorted.sum() / ExactDecimal(sorted.count))?.rounded(toFractionDigits: 2)
+            let mid = sorted.count / 2
+            median = (sorted.count % 2 == 1 ? sorted[mid] : ((sorted[mid - 1] + sorted[mid]) / ExactDecimal(2))!)
+                .rounded(toFractionDigits: 2)
+        }
+        return FeeSummary(
+            records: book.records.count, workers: Set(book.records.map(\.workerID)).count, workersCharged: charged.count,
+            workerBorne: perCurrency.sorted { $0.key < $1.key }.map { (currency: $0.key, amount: $0.value) },
+            costToWageMean: mean, costToWageMedian: median, workersWithoutWage: withoutWage,
+            denominator: sorted.count, costToWage: ratios)
+    }
+}

@@ -1,0 +1,221 @@
+/// Outcome of a requirement or a single check.
+public enum Status: String, Sendable, Hashable, CaseIterable {
+    case met, partiallyMet = "partially_met", notMet = "not_met", notApplicable = "not_applicable", notAssessed = "not_assessed"
+
+    /// Points toward the score; nil where the status is excluded from scoring.
+    public var points: Int? { // in halves, to keep the arithmetic exact
+        switch self { case .met: 2; case .partiallyMet: 1; case .notMet: 0; case .notApplicable, .notAssessed: nil }
+    }
+    public var isFailing: Bool { self == .notMet || self == .partiallyMet }
+}
+
+/// Money owed to one worker for one record under one check.
+public struct Owed: Sendable, Hashable {
+    public var record: Int           // index into the audit's records
+    public var amount: ExactDecimal  // in the record's currency
+}
+
+/// A worker-borne payment whose refund is not yet due (rule `refund_within_days`).
+public struct PendingRefund: Sendable, Hashable {
+    public var standard: String
+    public var requirement: String
+    public var workerID: String
+    public var amount: ExactDecimal
+    public var currency: String
+    public var dueDate: Day
+    public var location: SourceLocation
+}
+
+/// The outcome of one check of one requirement.
+public struct CheckResult: Sendable, Hashable {
+    public var index: Int                 // 1-based position in the requirement's checks
+    public var status: Status
+    public var isFeeCheck: Bool
+    public var message: String
+    public var workersAssessed = 0
+    public var workersAffected = 0
+    public var workersRemedied = 0
+    public var workersUnclassified = 0
+    public var workersWithoutWage = 0
+    public var evidence: [SourceLocation] = []
+    public var owed: [Owed] = []
+    public var gradedSeverity: Severity?
+    public var gradingCell: String?
+    public var claimContradicted = false
+    /// What to supply when the check is not assessed (question ids or a description of records).
+    public var missing: [String] = []
+}
+
+public struct RequirementResult: Sendable, Hashable {
+    public var standard: String
+    public var requirement: Requirement
+    public var status: Status
+    public var severity: Severity          // graded where grading applied, else declared
+    public var checks: [CheckResult]
+    public var claimContradicted: Bool { checks.contains { $0.claimContradicted } }
+    public var deadlineDays: Int { requirement.deadlineDays ?? severity.defaultDeadlineDays }
+}
+
+/// A score as the report shows it: rounded figures, and the exact parts they came from.
+public struct ScoreSummary: Sendable, Hashable {
+    /// Σ weight × points (in halves) and Σ weight over assessed requirements.
+    public var earnedHalves: Int
+    public var assessedWeight: Int
+    public var applicableWeight: Int
+    public var criticalNotMet: Bool
+
+    /// Score ×10, rounded half up (e.g. 875 for 87.5); nil when nothing was assessed.
+    public var scoreTenths: Int? {
+        guard assessedWeight > 0 else { return nil }
+        // 100 × earned/2 / W to one decimal: ×10 → 500·earned/W, half up.
+        return (1000 * earnedHalves + assessedWeight) / (2 * assessedWeight)
+    }
+    public var score: ExactDecimal? { scoreTenths.map { ExactDecimal(scaled: Int128($0) * 100_000) } }
+
+    /// Coverage ×1000, rounded half up; nil when nothing applies.
+    public var coverageThousandths: Int? {
+        guard applicableWeight > 0 else { return nil }
+        return (2000 * assessedWeight + applicableWeight) / (2 * applicableWeight)
+    }
+    public var coverage: ExactDecimal? { coverageThousandths.map { ExactDecimal(scaled: Int128($0) * 1000) } }
+
+    public var rating: String {
+        let letter: String
+        if let tenths = scoreTenths {
+            letter = tenths >= 900 ? "A" : tenths >= 750 ? "B" : tenths >= 600 ? "C" : tenths >= 400 ? "D" : "E"
+        } else {
+            letter = "NR"
+        }
+        if criticalNotMet { return (letter == "E") ? "E" : "D" }
+        if letter == "NR" || (coverageThousandths ?? 0) < 800 { return "NR" }
+        return letter
+    }
+
+    public init(_ results: [RequirementResult]) {
+        var earned = 0, assessed = 0, applicable = 0
+        var critical = false
+        for result in results {
+            let weight = result.requirement.weight
+            if result.status != .notApplicable { applicable += weight }
+            if let points = result.status.points {
+                assessed += weight
+                earned += weight * points
+            }
+            if result.status == .notMet && result.severity == .critical { critical = true }
+        }
+        earnedHalves = earned; assessedWeight = assessed; applicableWeight = applicable; criticalNotMet = critical
+    }
+}
+
+/// One reimbursement line in an action: what one worker is owed in one currency.
+public struct Reimbursement: Sendable, Hashable {
+    public var workerID: String
+    public var amount: ExactDecimal
+    public var currency: String
+    public var payer: Owner
+    public var employer: String?
+    public var records: [SourceLocation]
+    public var recordIDs: [String?]
+}
+
+public struct Action: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable { case remediation, claim, evidence }
+    public var id: String
+    public var kind: Kind
+    public var standard: String
+    public var requirement: String
+    public var severity: Severity
+    public var title: String
+    public var steps: String
+    public var evidence: String
+    public var owner: Owner
+    public var dueDate: Day
+    /// Score points gained, in tenths; nil for `#evidence`.
+    public var scoreGainTenths: Int?
+    public var citation: String?
+    public var reimbursements: [Reimbursement]
+}
+
+public struct Finding: Sendable, Hashable {
+    public var id: String
+    public var standard: String
+    public var requirement: String
+    public var status: Status
+    public var severity: Severity
+    public var gradingCell: String?
+    public var message: String
+    public var citation: String?
+    public var verified: Bool
+    public var claimContradicted: Bool
+    public var workersAffected: Int
+    public var workersAssessed: Int
+    public var workersRemedied: Int
+    public var workersUnclassified: Int
+    public var evidence: [SourceLocation]
+}
+
+/// The SDG 10.7.1 recruitment-cost indicator and fee totals for one agency.
+public struct FeeSummary: Sendable, Hashable {
+    public var records: Int
+    public var workers: Int
+    public var workersCharged: Int
+    public var workerBorne: [(currency: String, amount: ExactDecimal)]
+    public var costToWageMean: ExactDecimal?
+    public var costToWageMedian: ExactDecimal?
+    public var workersWithoutWage: Int
+    public var denominator: Int
+    /// Each placement's cost in months of wage, for histograms.
+    public var costToWage: [ExactDecimal]
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.records == b.records && a.workers == b.workers && a.workersCharged == b.workersCharged
+            && a.workerBorne.elementsEqual(b.workerBorne, by: { $0 == $1 }) && a.costToWageMean == b.costToWageMean
+            && a.costToWageMedian == b.costToWageMedian && a.workersWithoutWage == b.workersWithoutWage
+            && a.denominator == b.denominator && a.costToWage == b.costToWage
+    }
+    public func hash(into hasher: inout Hasher) { hasher.combine(records); hasher.combine(workers) }
+}
+
+/// Everything an audit of one agency found, ready for the reporters.
+public struct AuditResult: Sendable {
+    public var agencyID: String
+    public var asOf: Day
+    public var standards: [Standard]
+    public var requirements: [RequirementResult]
+    public var findings: [Finding]
+    public var actions: [Action]
+    public var fees: FeeSummary
+    public var reimbursementsDue: [(currency: String, amount: ExactDecimal)]
+    public var pendingRefunds: [PendingRefund]
+    /// True when workers were counted from the records (no roster was given).
+    public var workersFromRecords: Bool
+    public var records: [FeeRecord]
+
+    public var overall: ScoreSummary { ScoreSummary(requirements) }
+    public func summary(standard: String) -> ScoreSummary { ScoreSummary(requirements.filter { $0.standard == standard }) }
+    public func summary(standard: String, principle: String) -> ScoreSummary {
+        ScoreSummary(requirements.filter { $0.standard == standard && $0.requirement.principle == principle })
+    }
+}
+
+/// What one input file contributed to an audit, for the report's `inputs` section.
+public struct InputReport: Sendable, Hashable {
+    public var file: String
+    public var format: String
+    public var rowsRead: Int
+    public var rowsAccepted: Int
+    public var rowsRejected: Int
+    public var rowsOtherAgency: Int
+    public var rejections: [(line: Int, reason: String)]
+
+    public init(file: String, format: String, rowsRead: Int, rowsAccepted: Int, rowsRejected: Int, rowsOtherAgency: Int,
+                rejections: [(line: Int, reason: String)]) {
+        self.file = file; self.format = format; self.rowsRead = rowsRead; self.rowsAccepted = rowsAccepted
+        self.rowsRejected = rowsRejected; self.rowsOtherAgency = rowsOtherAgency; self.rejections = rejections
+    }
+    public static func == (a: Self, b: Self) -> Bool {
+        a.file == b.file && a.rowsRead == b.rowsRead && a.rowsAccepted == b.rowsAccepted && a.rowsRejected == b.rowsRejected
+            && a.rowsOtherAgency == b.rowsOtherAgency && a.rejections.elementsEqual(b.rejections, by: { $0 == $1 })
+    }
+    public func hash(into hasher: inout Hasher) { hasher.combine(file); hasher.combine(rowsRead) }
+}

@@ -1,0 +1,184 @@
+/// The fee-category taxonomy: codes, the parent each rolls up to, groups, and synonyms.
+public struct FeeCategories: Sendable {
+    public struct Category: Sendable, Hashable {
+        public var code: String
+        public var title: String
+        public var parent: String?
+        public var requiresDescription: Bool
+        public var synonyms: [String]
+        public init(code: String, title: String, parent: String? = nil, requiresDescription: Bool = false, synonyms: [String] = []) {
+            self.code = code; self.title = title; self.parent = parent
+            self.requiresDescription = requiresDescription; self.synonyms = synonyms
+        }
+    }
+
+    /// The group that names every category.
+    public static let allGroup = "all_recruitment_costs"
+
+    public let categories: [Category]
+    public let groups: [String: [String]]
+    private let byCode: [String: Category]
+    private let lookup: [String: String]
+
+    public init(categories: [Category], groups: [String: [String]]) {
+        self.categories = categories
+        self.groups = groups
+        byCode = Dictionary(categories.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+        var lookup: [String: String] = [:]
+        for category in categories {
+            lookup[normalizedTerm(category.code)] = category.code
+            for synonym in category.synonyms { lookup[normalizedTerm(synonym)] = category.code }
+        }
+        self.lookup = lookup
+    }
+
+    public func category(_ code: String) -> Category? { byCode[code] }
+
+    /// The code for a code or synonym as written in a fee record.
+    public func code(for text: String) -> String? { lookup[normalizedTerm(text)] }
+
+    /// Every name a rule may use: codes, groups and the all group.
+    public var ruleNames: [String] { categories.map(\.code) + groups.keys.sorted() + [Self.allGroup] }
+
+    /// Every term a fee record may use.
+    public var recordTerms: [String] { Array(lookup.keys).sorted() }
+
+    /// The set of codes a rule name stands for (a code includes its descendants), or nil if unknown.
+    public func expand(_ name: String) -> Set<String>? {
+        if name == Self.allGroup { return Set(categories.map(\.code)) }
+        if let members = groups[name] {
+            var result = Set<String>()
+            for member in members { result.formUnion(expand(member) ?? []) }
+            return result
+        }
+        guard byCode[name] != nil else { return nil }
+        return Set(categories.filter { isDescendant($0.code, of: name) }.map(\.code))
+    }
+
+    private func isDescendant(_ code: String, of ancestor: String) -> Bool {
+        var current: String? = code
+        var steps = 0
+        while let c = current, steps <= categories.count {
+            if c == ancestor { return true }
+            current = byCode[c]?.parent
+            steps += 1
+        }
+        return false
+    }
+
+    /// Codes of `categories` minus those of `except`.
+    public func resolve(categories names: [String], except: [String]) -> Set<String> {
+        var included = Set<String>()
+        for name in names { included.formUnion(expand(name) ?? []) }
+        for name in except { included.subtract(expand(name) ?? []) }
+        return included
+    }
+}
+
+/// Occupation codes with synonyms, for scopes and fee records.
+public struct Occupations: Sendable {
+    public struct Occupation: Sendable, Hashable {
+        public var code: String
+        public var title: String
+        public var synonyms: [String]
+        public init(code: String, title: String, synonyms: [String] = []) { self.code = code; self.title = title; self.synonyms = synonyms }
+    }
+    public let occupations: [Occupation]
+    private let lookup: [String: String]
+    public init(_ occupations: [Occupation]) {
+        self.occupations = occupations
+        var lookup: [String: String] = [:]
+        for o in occupations {
+            lookup[normalizedTerm(o.code)] = o.code
+            for s in o.synonyms { lookup[normalizedTerm(s)] = o.code }
+        }
+        self.lookup = lookup
+    }
+    public func code(for text: String) -> String? { lookup[normalizedTerm(text)] }
+    public var codes: [String] { occupations.map(\.code) }
+}
+
+/// Case-folds and treats runs of spaces, hyphens and underscores alike, so that
+/// "Placement-Fee", "placement fee" and "placement_fee" name the same thing.
+public func normalizedTerm(_ text: String) -> String {
+    var result = ""
+    var pendingSeparator = false
+    for character in text.lowercased() {
+        if character == " " || character == "-" || character == "_" || character == "\t" {
+            pendingSeparator = !result.isEmpty
+        } else {
+            if pendingSeparator { result.append("_"); pendingSeparator = false }
+            result.append(character)
+        }
+    }
+    return result
+}
+
+/// Dated exchange rates, in units of a currency per US dollar.
+public struct ExchangeRates: Sendable {
+    public struct Rate: Sendable, Hashable {
+        public var currency: String
+        public var unitsPerUSD: ExactDecimal
+        public var asOf: Day
+        public var source: String
+        public init(currency: String, unitsPerUSD: ExactDecimal, asOf: Day, source: String) {
+            self.currency = currency; self.unitsPerUSD = unitsPerUSD; self.asOf = asOf; self.source = source
+        }
+    }
+    /// Per currency, sorted by date.
+    private let rates: [String: [Rate]]
+    public let origin: String
+
+    public init(_ rates: [Rate], origin: String) {
+        var grouped: [String: [Rate]] = [:]
+        for rate in rates { grouped[rate.currency, default: []].append(rate) }
+        self.rates = grouped.mapValues { $0.sorted { $0.asOf < $1.asOf } }
+        self.origin = origin
+    }
+
+    public var currencies: [String] { rates.keys.sorted() }
+    public func knows(_ currency: String) -> Bool { rates[currency] != nil }
+
+    /// The latest rate dated on or before `day`, else the earliest.
+    public func rate(_ currency: String, on day: Day) -> ExactDecimal? {
+        guard let list = rates[currency], let first = list.first else { return nil }
+        var chosen = first
+        for rate in list where rate.asOf <= day { chosen = rate }
+        return chosen.unitsPerUSD
+    }
+
+    /// Converts `amount` from one currency to another at the rates for `day`.
+    public func convert(_ amount: ExactDecimal, from: String, to: String, on day: Day) -> ExactDecimal? {
+        if from == to { return amount }
+        guard let fromRate = rate(from, on: day), let toRate = rate(to, on: day) else { return nil }
+        return ExactDecimal.multiply(amount, by: toRate, dividedBy: fromRate)
+    }
+}
+
+/// Edit-distance suggestion for "did you mean" messages.
+public func closestMatch(to word: String, in candidates: [String]) -> String? {
+    let target = Array(word.lowercased())
+    var best: (String, Int)?
+    for candidate in candidates {
+        let c = Array(candidate.lowercased())
+        let distance = levenshtein(target, c)
+        let limit = max(2, min(target.count, c.count) / 3)
+        if distance <= limit, distance < (best?.1 ?? Int.max) { best = (candidate, distance) }
+    }
+    return best?.0
+}
+
+func levenshtein(_ a: [Character], _ b: [Character]) -> Int {
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    var current = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        current[0] = i
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        swap(&previous, &current)
+    }
+    return previous[b.count]
+}

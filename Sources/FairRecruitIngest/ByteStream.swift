@@ -1,0 +1,72 @@
+import FairRecruitCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads a file in chunks as UTF-8 bytes: a UTF-8 byte-order mark is dropped and UTF-16 with a
+/// mark is transcoded on the fly, so memory stays constant whatever the file's size.
+final class ByteStream {
+    static let chunkSize = 1 << 20
+
+    let path: String
+    private let file: UnsafeMutablePointer<FILE>
+    private var encoding: TextDecoding.Encoding = .utf8
+    private var carry: [UInt8] = []      // a UTF-16 code unit or surrogate pair split across chunks
+    private var raw = [UInt8](repeating: 0, count: ByteStream.chunkSize)
+    private var started = false
+    // Position in the decoded text, for UTF-16 errors.
+    private var line = 1, column = 1
+
+    init(path: String) throws(IngestError) {
+        self.path = path
+        var info = stat()
+        if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+            throw IngestError.unreadable(path: path, reason: "is a folder")
+        }
+        guard let handle = fopen(path, "rb") else {
+            throw IngestError.unreadable(path: path, reason: String(cString: strerror(errno)).lowercased())
+        }
+        file = handle
+    }
+
+    deinit { fclose(file) }
+
+    /// The next chunk of UTF-8 bytes, or nil at the end of the file.
+    func next() throws(IngestError) -> [UInt8]? {
+        let count = fread(&raw, 1, raw.count, file)
+        if count == 0 {
+            if ferror(file) != 0 { throw IngestError.unreadable(path: path, reason: "read error") }
+            if !carry.isEmpty {
+                throw IngestError.malformed(SourceLocation(file: path, line: line, column: column), "truncated UTF-16 text at the end of the file")
+            }
+            return nil
+        }
+        var bytes = Array(raw[0..<count])
+        if !started {
+            started = true
+            let (detected, bom) = TextDecoding.sniff(bytes)
+            encoding = detected
+            bytes.removeFirst(bom)
+        }
+        guard encoding != .utf8 else { return bytes }
+        let input = carry + bytes
+        // Keep back an odd byte or a high surrogate whose pair has not arrived yet.
+        var usable = input.count - input.count % 2
+        if usable >= 2 {
+            let last = encoding == .utf16BE ? UInt16(input[usable - 2]) << 8 | UInt16(input[usable - 1])
+                                            : UInt16(input[usable - 1]) << 8 | UInt16(input[usable - 2])
+            if (0xD800...0xDBFF).contains(last) { usable -= 2 }
+        }
+        carry = Array(input[usable...])
+        switch TextDecoding.utf16ToUTF8(input[0..<usable], bigEndian: encoding == .utf16BE) {
+        case .success(let utf8):
+            for byte in utf8 where byte & 0xC0 != 0x80 { if byte == 0x0A { line += 1; column = 1 } else { column += 1 } }
+            return utf8
+        case .failure(let failure):
+            let at = SourceLocation(file: path, line: line + failure.line - 1, column: failure.line == 1 ? column + failure.column - 1 : failure.column)
+            throw IngestError.malformed(at, failure.message)
+        }
+    }
+}

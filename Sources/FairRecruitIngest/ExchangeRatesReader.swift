@@ -1,0 +1,27 @@
+import FairRecruitCore
+
+/// Reads `exchange-rates.csv` (`currency, units_per_usd, as_of, source`). A bad row here stops
+/// the audit: amounts converted with a wrong rate would be silently wrong.
+public enum ExchangeRatesReader {
+    public static func read(_ path: String) throws(IngestError) -> ExchangeRates {
+        let reader = try CSVRowReader(path: path, known: ["currency", "units_per_usd", "as_of", "source"],
+                                      required: ["currency", "units_per_usd", "as_of", "source"])
+        var rates: [ExchangeRates.Rate] = []
+        while let row = try reader.next() {
+            func fail(_ message: String) -> IngestError { .malformed(row.location, message) }
+            if let problem = row.problem { throw fail(problem) }
+            guard let currency = row["currency"], currency.count == 3, currency.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
+                throw fail("currency '\(row["currency"] ?? "")' must be an ISO 4217 code such as NPR")
+            }
+            guard let text = row["units_per_usd"], let units = ExactDecimal(parsing: Substring(text)), units.isPositive else {
+                throw fail("units_per_usd '\(row["units_per_usd"] ?? "")' must be a number above 0")
+            }
+            guard let dateText = row["as_of"], let day = Day(iso: dateText) else {
+                throw fail("as_of '\(row["as_of"] ?? "")' must be a date (YYYY-MM-DD)")
+            }
+            guard let source = row["source"] else { throw fail("source is missing: every rate needs its source") }
+            rates.append(ExchangeRates.Rate(currency: currency, unitsPerUSD: units, asOf: day, source: source))
+        }
+        return ExchangeRates(rates, origin: path)
+    }
+}

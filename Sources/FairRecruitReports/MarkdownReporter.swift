@@ -1,0 +1,193 @@
+import FairRecruitCore
+
+/// `report.md`: the report for people, readable as plain text and rendered on any forge.
+public struct MarkdownReporter: Reporter {
+    public init() {}
+    public var fileName: String { "report.md" }
+
+    public func render(_ report: AuditReport) -> String {
+        let r = report.result
+        let overall = r.overall
+        var out: [String] = []
+        let name = report.agencyName.map { " — \(md($0))" } ?? ""
+        out.append("# FairRecruit audit: \(md(r.agencyID))\(name)")
+        out.append("")
+        out.append("Audit date \(r.asOf) · fairrecruit \(md(report.toolVersion))")
+        out.append("")
+        out.append("| score | rating | coverage | reimbursements due |")
+        out.append("|---|---|---|---|")
+        out.append("| \(text(overall.score)) | **\(overall.rating)** | \(text(overall.coverage)) | \(money(r.reimbursementsDue)) |")
+        out.append("")
+        out.append("Rating: A ≥ 90, B ≥ 75, C ≥ 60, D ≥ 40, else E; a critical requirement not met caps it at D; coverage below 0.8 gives NR (not rated).")
+        out.append("")
+
+        out.append("## Standards")
+        out.append("")
+        out.append("| standard | version | score | rating | coverage |")
+        out.append("|---|---|---|---|---|")
+        for standard in r.standards {
+            let s = r.summary(standard: standard.id)
+            out.append("| \(md(standard.title)) (`\(code(standard.id))`) | \(md(standard.version)) | \(text(s.score)) | \(s.rating) | \(text(s.coverage)) |")
+        }
+        out.append("")
+        out.append("| standard | principle | score | coverage |")
+        out.append("|---|---|---|---|")
+        for standard in r.standards {
+            for principle in standard.principles {
+                let s = r.summary(standard: standard.id, principle: principle.id)
+                out.append("| `\(code(standard.id))` | \(md(principle.title)) | \(text(s.score)) | \(text(s.coverage)) |")
+            }
+        }
+        out.append("")
+
+        out.append("## Requirements")
+        out.append("")
+        out.append("| requirement | severity | weight | status |")
+        out.append("|---|---|---|---|")
+        for req in r.requirements {
+            var flags: [String] = []
+            if req.claimContradicted { flags.append("claim contradicted") }
+            if !req.requirement.verified { flags.append("unverified") }
+            let suffix = flags.isEmpty ? "" : " (\(flags.joined(separator: ", ")))"
+            out.append("| `\(code(req.standard))/\(code(req.requirement.id))` \(md(req.requirement.title)) | \(req.severity.rawValue) | \(req.requirement.weight) | \(req.status.rawValue.replacingUnderscores)\(suffix) |")
+        }
+        out.append("")
+
+        out.append("## Findings")
+        out.append("")
+        if r.findings.isEmpty { out.append("No findings.") ; out.append("") }
+        for f in r.findings {
+            out.append("### \(f.severity.rawValue.uppercased()): `\(code(f.id))`")
+            out.append("")
+            out.append(md(f.message) + ".")
+            if f.workersAssessed > 0 || f.workersAffected > 0 {
+                out.append("")
+                out.append("Workers: \(f.workersAffected) affected, \(f.workersRemedied) remedied in time, \(f.workersAssessed) assessed" +
+                           (f.workersUnclassified > 0 ? ", \(f.workersUnclassified) not assessed." : "."))
+            }
+            if let cell = f.gradingCell { out.append(""); out.append("Graded severity from \(md(cell)).") }
+            if let citation = f.citation { out.append(""); out.append("Legal basis: \(md(citation)).") }
+            if !f.verified { out.append(""); out.append("This requirement's source is not confirmed (verified: false).") }
+            if !f.evidence.isEmpty {
+                let shown = f.evidence.prefix(AuditReport.maxEvidence).map { "\(md($0.file)):\($0.line)" }.joined(separator: ", ")
+                let more = f.evidence.count > AuditReport.maxEvidence ? " and \(f.evidence.count - AuditReport.maxEvidence) more (see findings.csv)" : ""
+                out.append("")
+                out.append("Evidence: \(shown)\(more).")
+            }
+            out.append("")
+        }
+
+        out.append("## Action plan")
+        out.append("")
+        if r.actions.isEmpty { out.append("Nothing to do.") ; out.append("") }
+        else {
+            out.append("| action | severity | due | owner | score gain |")
+            out.append("|---|---|---|---|---|")
+            for a in r.actions {
+                let gain = a.scoreGainTenths.map { "+" + ExactDecimal(scaled: Int128($0) * 100_000).description } ?? "—"
+                out.append("| `\(code(a.id))` \(md(a.title)) | \(a.severity.rawValue) | \(a.dueDate) | \(a.owner.rawValue) | \(gain) |")
+            }
+            out.append("")
+            for a in r.actions {
+                out.append("**`\(code(a.id))`** — \(md(a.steps))" + (a.evidence.isEmpty ? "" : " Evidence to close: \(md(a.evidence))"))
+                out.append("")
+            }
+        }
+
+        out.append("## Reimbursements")
+        out.append("")
+        let lines = r.actions.flatMap { a in a.reimbursements.map { (a, $0) } }
+        if lines.isEmpty {
+            out.append("No reimbursement is owed.")
+        } else {
+            out.append("| action | worker | amount | payer | employer | records |")
+            out.append("|---|---|---|---|---|---|")
+            for (a, line) in lines {
+                let records = zip(line.records, line.recordIDs).map { location, id in
+                    "\(md(location.file)):\(location.line)" + (id.map { " (\(md($0)))" } ?? "")
+                }.joined(separator: ", ")
+                out.append("| `\(code(a.id))` | \(md(line.workerID)) | \(line.amount.formatted(minimumFractionDigits: 2)) \(line.currency) | \(line.payer.rawValue) | \(md(line.employer ?? "")) | \(records) |")
+            }
+            out.append("")
+            out.append("Total due (each record counted once, at the largest amount owed for it): \(money(r.reimbursementsDue)).")
+        }
+        out.append("")
+        if !r.pendingRefunds.isEmpty {
+            out.append("Refunds not yet due:")
+            out.append("")
+            for p in r.pendingRefunds {
+                out.append("- \(md(p.workerID)): \(p.amount.formatted(minimumFractionDigits: 2)) \(p.currency) by \(p.dueDate) (`\(code(p.standard))/\(code(p.requirement))`, \(md(p.location.file)):\(p.location.line))")
+            }
+            out.append("")
+        }
+
+        out.append("## Recruitment costs (SDG 10.7.1 method)")
+        out.append("")
+        let fees = r.fees
+        out.append("- Fee records: \(fees.records); workers: \(fees.workers)\(r.workersFromRecords ? " (counted from the fee records: no worker roster was given)" : ""); workers who paid: \(fees.workersCharged)")
+        out.append("- Worker-borne costs: \(money(fees.workerBorne))")
+        out.append("- Cost in months of wage: mean \(text(fees.costToWageMean)), median \(text(fees.costToWageMedian)) over \(fees.denominator) worker(s) with a wage; \(fees.workersWithoutWage) without a wage excluded")
+        out.append("")
+
+        out.append("## Inputs")
+        out.append("")
+        out.append("| file | format | read | accepted | rejected | other agencies |")
+        out.append("|---|---|---|---|---|---|")
+        for input in report.inputs {
+            out.append("| \(md(input.file)) | \(input.format) | \(input.rowsRead) | \(input.rowsAccepted) | \(input.rowsRejected) | \(input.rowsOtherAgency) |")
+        }
+        out.append("")
+        for input in report.inputs where !input.rejections.isEmpty {
+            out.append("Rejected rows in \(md(input.file)):")
+            out.append("")
+            for rejection in input.rejections.prefix(AuditReport.maxRejections) {
+                out.append("- line \(rejection.line): \(md(rejection.reason))")
+            }
+            if input.rejections.count > AuditReport.maxRejections {
+                out.append("- … and \(input.rejections.count - AuditReport.maxRejections) more")
+            }
+            out.append("")
+        }
+        if !report.dataQuality.isEmpty {
+            out.append("## Data quality")
+            out.append("")
+            for note in report.dataQuality {
+                out.append("- \(md(note.location.file)):\(note.location.line) `\(note.code)`: \(md(note.message))")
+            }
+            out.append("")
+        }
+        out.append("Standards used: " + r.standards.map { "`\(code($0.id))` \(md($0.version)) (sha256 \($0.sha256.prefix(12))…)" }.joined(separator: "; ") + ".")
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    private func text(_ value: ExactDecimal?) -> String { value?.description ?? "—" }
+
+    private func money(_ totals: [(currency: String, amount: ExactDecimal)]) -> String {
+        totals.isEmpty ? "none" : totals.map { "\($0.amount.formatted(minimumFractionDigits: 2)) \($0.currency)" }.joined(separator: ", ")
+    }
+}
+
+/// Escapes input-derived text for Markdown: `| * _ [ ] < > \`` and backslashes; line breaks become spaces.
+public func md(_ text: String) -> String {
+    var out = ""
+    for c in text {
+        switch c {
+        case "|", "*", "_", "[", "]", "<", ">", "`", "\\", "#": out.append("\\"); out.append(c)
+        case "\n", "\r": out.append(" ")
+        default: out.append(c)
+        }
+    }
+    return out
+}
+
+/// Text inside a code span: backticks cannot be escaped there, so they are replaced.
+func code(_ text: String) -> String { text.replacingOccurrences(of: "`", with: "'") }
+
+extension String {
+    var replacingUnderscores: String { replacingOccurrences(of: "_", with: " ") }
+    func replacingOccurrences(of target: Character, with replacement: String) -> String {
+        var out = ""
+        for c in self { if c == target { out += replacement } else { out.append(c) } }
+        return out
+    }
+}

@@ -1,0 +1,3 @@
+import FairRecruitCLI
+
+FairRecruitCommand.main()
