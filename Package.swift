@@ -29,6 +29,7 @@ let package = Package(
         // Commands and the audit pipeline that ties the modules together.
         .target(name: "FairRecruitCLI", dependencies: [
             "FairRecruitCore", "FairRecruitStandards", "FairRecruitIngest", "FairRecruitReports",
+            .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "fairrecruit", dependencies: ["FairRecruitCLI"]),

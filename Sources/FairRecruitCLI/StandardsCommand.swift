@@ -7,7 +7,7 @@ extension FairRecruitCommand {
     struct Standards: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List, show and validate the standards library.",
-            subcommands: [List.self, Show.self, Validate.self])
+            subcommands: [List.self, Show.self, Validate.self, Examples.self])
     }
 }
 
@@ -79,6 +79,38 @@ extension FairRecruitCommand.Standards {
                 }
                 printError("\(problems.count) problem(s) found")
                 return .badData
+            }
+        }
+    }
+}
+
+extension FairRecruitCommand.Standards {
+    struct Examples: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the worked examples shipped with standards (Standards/examples/<id>.yaml).",
+            discussion: "Prints one line per failing case and a closing count. Exit 65 when a case fails.")
+        @Argument(help: "Standard ids (default: every standard with examples).") var ids: [String] = []
+        @OptionGroup var library: LibraryOptions
+
+        func run() throws {
+            try runReportingFailures { () throws(CommandFailure) -> ExitStatus in
+                let pipeline = AuditPipeline(layout: ProjectLayout.locate())
+                let rates = try pipeline.loadRates(library.rates)
+                let loaded = try pipeline.loadLibrary(directories: library.directories, files: [], rates: rates)
+                let folder = pipeline.layout.standards.appendingPath("examples")
+                let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+                var passed = 0, failed = 0
+                for name in files {
+                    let examples = try StandardExamples.load(folder.appendingPath(name))
+                    if !ids.isEmpty && !ids.contains(examples.standard) { continue }
+                    for outcome in examples.run(library: loaded, rates: rates) {
+                        if outcome.passed { passed += 1; continue }
+                        failed += 1
+                        print("\(examples.file):\(outcome.example.line): \(outcome.standard)/\(outcome.example.requirement) \"\(outcome.example.name)\": \(outcome.problem!)")
+                    }
+                }
+                print("\(passed) passed, \(failed) failed")
+                return failed == 0 ? .ok : .badData
             }
         }
     }

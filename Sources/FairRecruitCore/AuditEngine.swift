@@ -78,6 +78,8 @@ struct PlacementBook {
     let placements: [Placement]
     /// Records that count as worker-borne: a deduction repaying a recorded loan is not counted again.
     let counted: [Bool]
+    /// Loan records by `record_id`.
+    let loans: [String: Int]
 
     init(records: [FeeRecord]) {
         self.records = records
@@ -102,14 +104,21 @@ struct PlacementBook {
             if placements[p].employer == nil { placements[p].employer = record.employer }
         }
         self.placements = placements
-        let loans = Set(records.filter { $0.method == .loan }.compactMap(\.recordID))
+        var loans: [String: Int] = [:]
+        for (i, record) in records.enumerated() where record.method == .loan {
+            if let id = record.recordID, loans[id] == nil { loans[id] = i }
+        }
+        self.loans = loans
         counted = records.map { record in
             guard record.isWorkerBorne else { return false }
-            if record.method == .wageDeduction, let repays = record.repays, loans.contains(repays) { return false }
+            if record.method == .wageDeduction, let repays = record.repays, loans[repays] != nil { return false }
             return true
         }
     }
 
-    /// True when the record repays a loan that is itself recorded.
-    func repaysRecordedLoan(_ i: Int) -> Bool { records[i].isWorkerBorne && !counted[i] }
+    /// The recorded loan that a deduction repays, if any.
+    func loanRepaid(by i: Int) -> Int? {
+        guard records[i].method == .wageDeduction, let repays = records[i].repays else { return nil }
+        return loans[repays]
+    }
 }

@@ -172,10 +172,15 @@ struct FeeCheckEvaluator {
             return charged(workerBorne, placement)
         case .noWageDeduction:
             let deductions = relevant.filter { book.records[$0].method == .wageDeduction }
-            // A deduction that repays a recorded loan breaches the rule, but the money is owed
-            // through the loan record, so it is not owed twice.
+            // A deduction that repays a recorded loan breaches the rule, but what the worker is
+            // owed is the loan itself: owing the deductions too would count the money twice.
             var outcome = charged(deductions, placement)
-            outcome.owed.removeAll { book.repaysRecordedLoan($0.record) }
+            let repaidLoans = Set(outcome.owed.compactMap { book.loanRepaid(by: $0.record) })
+            outcome.owed.removeAll { book.loanRepaid(by: $0.record) != nil }
+            for loan in repaidLoans.sorted() {
+                let outstanding = book.records[loan].amount - refundedByAsOf(loan)
+                if outstanding.isPositive { outcome.owed.append(Owed(record: loan, amount: outstanding)) }
+            }
             return outcome
         case .cap(let cap):
             return capped(workerBorne, placement, cap: cap)

@@ -61,7 +61,7 @@ public final class AnswerBook {
     }
 
     /// The answer in canonical form, or why it does not fit the question (§3.2).
-    static func normalize(_ raw: String, for question: Question) -> Result<String, FeeLedger.Reason> {
+    public static func normalize(_ raw: String, for question: Question) -> Result<String, FeeLedger.Reason> {
         let folded = raw.lowercased()
         if folded == "na" {
             return question.allowNA ? .success("na") : .failure(.init("\(question.id) does not allow 'na'"))

@@ -92,7 +92,8 @@ public final class FeeLedger {
         }
     }
 
-    struct Reason: Error { var message: String; init(_ m: String) { message = m } }
+    /// Why a row was rejected.
+    public struct Reason: Error, Sendable { public var message: String; init(_ m: String) { message = m } }
 
     private func parse(_ row: FieldRow) -> Result<FeeRecord, Reason> {
         for column in FeeColumns.required where row[column] == nil {
