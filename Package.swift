@@ -34,11 +34,9 @@ let package = Package(
         ]),
         .executableTarget(name: "fairrecruit", dependencies: ["FairRecruitCLI"]),
         .testTarget(name: "FairRecruitCoreTests", dependencies: ["FairRecruitCore"]),
-        .testTarget(name: "FairRecruitStandardsTests", dependencies: ["FairRecruitStandards"],
-                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "FairRecruitStandardsTests", dependencies: ["FairRecruitStandards"]),
         .testTarget(name: "FairRecruitIngestTests", dependencies: ["FairRecruitIngest"]),
-        .testTarget(name: "FairRecruitReportsTests", dependencies: ["FairRecruitReports", "FairRecruitCLI"],
-                    resources: [.copy("Snapshots")]),
+        .testTarget(name: "FairRecruitReportsTests", dependencies: ["FairRecruitReports", "FairRecruitCLI"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FairRecruitCLI"]),
     ]
 )

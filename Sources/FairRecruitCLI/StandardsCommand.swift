@@ -181,7 +181,7 @@ enum StandardSummary {
             case .answer(let a): expectation = "expects \(a)"
             case .range(let min, let max): expectation = "expects " + [min.map { "≥ \($0)" }, max.map { "≤ \($0)" }].compactMap { $0 }.joined(separator: " and ")
             case .withinDays(let d): expectation = "expects a date within \(d) days"
-            case .none: expectation = "not scored"
+            case .unscored: expectation = "not scored"
             }
             return "question \(q.id) (\(q.answer.rawValue), \(expectation)): \(q.text)"
         case .fees(let f):

@@ -85,9 +85,9 @@ struct RequirementEvaluator {
             return result
         }
         switch question.expect {
-        case .none:
+        case .unscored:
             result.status = .notApplicable // text answers are evidence, never scored
-            result.message = "\(question.id) answered (text, not scored)"
+            result.message = "\(question.id) answered (not scored)"
         case .answer(let expected):
             if value == expected {
                 result.status = .met

@@ -154,7 +154,7 @@ public struct Question: Sendable, Hashable {
         case answer(String)                      // "yes" or "no"
         case range(min: ExactDecimal?, max: ExactDecimal?)
         case withinDays(Int)
-        case none                                // text answers are evidence only
+        case unscored                            // asked, never scored: text answers and pure conditions
     }
     public var id: String
     public var text: String

@@ -162,7 +162,7 @@ public func closestMatch(to word: String, in candidates: [String]) -> String? {
     for candidate in candidates {
         let c = Array(candidate.lowercased())
         let distance = levenshtein(target, c)
-        let limit = max(2, min(target.count, c.count) / 3)
+        let limit = max(1, min(target.count, c.count) / 3)
         if distance <= limit, distance < (best?.1 ?? Int.max) { best = (candidate, distance) }
     }
     return best?.0

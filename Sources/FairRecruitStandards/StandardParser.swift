@@ -107,12 +107,11 @@ struct StandardParser {
         let checkItems = fields["checks"]?.list("checks") ?? []
         if let node = fields["checks"], checkItems.isEmpty, case .sequence = node.node { node.error("a requirement needs at least one check") }
         for checkItem in checkItems {
-            guard let check = parseCheck(checkItem) else { continue }
-            if check.isFee {
+            if case .mapping(let map) = checkItem.node, map["fees"] != nil || map["registry"] != nil {
                 feeChecks += 1
                 if feeChecks == 2 { checkItem.error("a requirement holds at most one fee check") }
             }
-            checks.append(check)
+            if let check = parseCheck(checkItem) { checks.append(check) }
         }
         let owners = Owner.allCases.map(\.rawValue)
         return Requirement(
@@ -168,11 +167,15 @@ struct StandardParser {
     // MARK: Checks
 
     private mutating func parseCheck(_ item: YAMLValue) -> Check? {
+        let before = sink.diagnostics.count
         guard let fields = item.mapping("a check", required: [], optional: ["fees", "question", "registry", "when"]) else { return nil }
         let kinds = ["fees", "question", "registry"].filter { fields[$0] != nil }
         guard kinds.count == 1 else {
-            item.error(kinds.isEmpty ? "a check needs one of 'fees', 'question' or 'registry'"
-                                     : "a check holds exactly one of 'fees', 'question' or 'registry', found \(kinds.joined(separator: " and "))")
+            if kinds.count > 1 {
+                item.error("a check holds exactly one of 'fees', 'question' or 'registry', found \(kinds.joined(separator: " and "))")
+            } else if sink.diagnostics.count == before {   // an unknown kind was already reported as an unknown key
+                item.error("a check needs one of 'fees', 'question' or 'registry'")
+            }
             return nil
         }
         var when: Condition?
@@ -336,7 +339,7 @@ struct StandardParser {
         if !Self.isIdentifier(id) { fields["id"]?.error("question id '\(id)' may hold only letters, digits, '-', '_' and '.'") }
         let types = Question.AnswerType.allCases.map(\.rawValue)
         guard let type = fields["answer"]?.oneOf("answer type", Question.AnswerType.self, allowed: types) else { return nil }
-        var expect = Question.Expectation.none
+        var expect = Question.Expectation.unscored
         let expectNode = fields["expect"]
         switch type {
         case .yesNo, .yesPartialNo:

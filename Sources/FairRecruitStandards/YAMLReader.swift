@@ -38,18 +38,21 @@ struct YAMLValue {
         }
         let allowed = required + optional
         var values: [String: YAMLValue] = [:]
+        var suggested = Set<String>()
         for (keyNode, valueNode) in mapping {
             let key = YAMLValue(node: keyNode, file: file, sink: sink)
             guard case .scalar(let scalar) = keyNode else { key.error("expected a text key in \(what)"); continue }
             let name = scalar.string
             if !allowed.contains(name) {
                 key.error("unknown key '\(name)' in \(what)\(didYouMean(name, allowed))")
+                if let close = closestMatch(to: name, in: allowed) { suggested.insert(close) }
                 continue
             }
             if values[name] != nil { key.error("duplicate key '\(name)' in \(what)"); continue }
             values[name] = YAMLValue(node: valueNode, file: file, sink: sink)
         }
-        for name in required where values[name] == nil {
+        // A misspelt key is reported once, as unknown with its suggestion, not also as missing.
+        for name in required where values[name] == nil && !suggested.contains(name) {
             error("missing required key '\(name)' in \(what)")
         }
         return values

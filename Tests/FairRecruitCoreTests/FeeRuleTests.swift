@@ -256,7 +256,7 @@ private typealias F = Fixture
         #expect(status(date, "2026-07-01") == .notMet)    // after the audit date
         let na = F.question("Q6", allowNA: true)
         #expect(status(na, "na") == .notApplicable)
-        let text = F.question("Q7", .text, expect: .none)
+        let text = F.question("Q7", .text, expect: .unscored)
         #expect(status(text, "anything") == .notApplicable)
         #expect(F.audit(F.requirement("q", [yesNo])).status == .notAssessed)
     }
