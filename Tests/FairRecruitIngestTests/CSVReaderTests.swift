@@ -1,0 +1,65 @@
+import FairRecruitCore
+import Foundation
+import Testing
+@testable import FairRecruitIngest
+
+/// Writes bytes to a fresh temporary file named after the test.
+func temporaryFile(_ name: String, _ bytes: [UInt8]) -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fairrecruit-tests-\(ProcessInfo.processInfo.processIdentifier)")
+    try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let path = folder.appendingPathComponent(name).path
+    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    return path
+}
+
+func temporaryFile(_ name: String, _ text: String) -> String { temporaryFile(name, Array(text.utf8)) }
+
+func readAll(_ path: String) throws -> [CSVRecord] {
+    let reader = try CSVReader(path: path)
+    var records: [CSVRecord] = []
+    while let record = try reader.next() { records.append(record) }
+    return records
+}
+
+@Suite struct CSVReaderTests {
+    @Test func quotedFieldsHoldCommasQuotesAndLineBreaks() throws {
+        let path = temporaryFile("rfc4180.csv", "a,b,c\r\n\"x, y\",\"say \"\"hi\"\"\",\"two\r\nlines\"\r\n\r\nlast,,\"\"\r\n")
+        let records = try readAll(path)
+        #expect(records.map(\.fields) == [["a", "b", "c"], ["x, y", "say \"hi\"", "two\r\nlines"], ["last", "", ""]])
+        #expect(records.map(\.line) == [1, 2, 5])
+        #expect(records.allSatisfy { $0.problem == nil })
+    }
+
+    @Test func aByteOrderMarkIsDroppedAndUTF16IsRead() throws {
+        #expect(try readAll(temporaryFile("bom.csv", [0xEF, 0xBB, 0xBF] + Array("id,name\n1,é\n".utf8))).map(\.fields) == [["id", "name"], ["1", "é"]])
+        var utf16: [UInt8] = [0xFF, 0xFE]
+        for unit in "id,name\n1,Ñandú\n".utf16 { utf16 += [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+        #expect(try readAll(temporaryFile("utf16.csv", utf16)).map(\.fields) == [["id", "name"], ["1", "Ñandú"]])
+    }
+
+    @Test func invalidUTF8StopsAtTheBadByte() throws {
+        let path = temporaryFile("latin1.csv", Array("id,name\n1,na".utf8) + [0xEF, 0x76, 0x65] + Array("\n".utf8))
+        #expect { try readAll(path) } throws: { error in
+            "\(error)" == "\(path):2:5: error: invalid UTF-8 (the file must be UTF-8, or UTF-16 with a byte-order mark)"
+        }
+        let noMark = temporaryFile("utf16-nobom.csv", [0x69, 0x00, 0x64, 0x00, 0x0A, 0x00, 0xE9, 0x00])
+        #expect { try readAll(noMark) } throws: { error in "\(error)".hasPrefix("\(noMark):2:2: error: invalid UTF-8") }
+    }
+
+    @Test func anUnclosedQuoteStopsTheFileAtTheQuote() throws {
+        let path = temporaryFile("unclosed.csv", "a,b\n1,\"never closed\n2,3\n")
+        #expect { try readAll(path) } throws: { error in "\(error)" == "\(path):2:3: error: quoted field is never closed" }
+    }
+
+    @Test func aStrayQuoteSpoilsOnlyItsRecord() throws {
+        let records = try readAll(temporaryFile("stray.csv", "a,b\n1,x\"y\n2,\"ok\"z\n3,4\n"))
+        #expect(records.map(\.problem) == [nil, "stray quote in an unquoted field at column 4", "unexpected text after a closing quote at column 7", nil])
+    }
+
+    @Test func aMissingFileIsUnreadable() {
+        #expect { try readAll("/nonexistent/fees.csv") } throws: { error in
+            guard case IngestError.unreadable = error else { return false }
+            return "\(error)" == "/nonexistent/fees.csv: error: cannot read file: no such file or directory"
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import FairRecruitCore
+import Foundation
+import Testing
+@testable import FairRecruitIngest
+
+private let categories = FeeCategories(categories: [
+    .init(code: "recruitment_fee", title: "Recruitment fee", synonyms: ["placement fee"]),
+    .init(code: "air_ticket", title: "Air ticket", synonyms: ["airfare"]),
+    .init(code: "other", title: "Other", requiresDescription: true),
+], groups: [:])
+private let occupations = Occupations([.init(code: "domestic_worker", title: "Domestic worker", synonyms: ["housemaid"])])
+private let rates = ExchangeRates([
+    .init(currency: "NPR", unitsPerUSD: ExactDecimal(100), asOf: Day(iso: "2024-01-01")!, source: "t"),
+    .init(currency: "MYR", unitsPerUSD: ExactDecimal(4), asOf: Day(iso: "2024-01-01")!, source: "t"),
+], origin: "t")
+private let header = "agency_id,worker_id,origin,destination,category,amount,currency,paid_by,paid_on,refunded_amount,refunded_on,monthly_wage,wage_currency,occupation,record_id,description\n"
+
+private func ledger(_ name: String, _ rows: [String], agency: String? = nil) throws -> FeeLedger {
+    let ledger = FeeLedger(asOf: Day(iso: "2026-06-30")!, categories: categories, occupations: occupations, rates: rates, agencyFilter: agency)
+    try ledger.readCSV(temporaryFile(name, header + rows.joined(separator: "\n") + "\n"))
+    ledger.finish()
+    return ledger
+}
+
+@Suite struct FeeLedgerTests {
+    @Test(arguments: [
+        ("A1,W1,NP,MY,visa fee,100,NPR,worker,2026-01-01,,,,,,,", "unknown category 'visa fee'"),
+        ("A1,W1,NP,MY,placement fees,100,NPR,worker,2026-01-01,,,,,,,", "unknown category 'placement fees'; did you mean 'placement_fee'?"),
+        ("A1,W1,NP,MY,recruitment_fee,100,XYZ,worker,2026-01-01,,,,,,,", "unknown currency 'XYZ' (not in the exchange rates)"),
+        ("A1,W1,NP,MY,recruitment_fee,-5,NPR,worker,2026-01-01,,,,,,,", "amount '-5' is negative"),
+        ("A1,W1,NP,MY,recruitment_fee,1 000,NPR,worker,2026-01-01,,,,,,,", "amount '1 000' is not a number (use digits and '.', no grouping)"),
+        ("A1,W1,NP,MY,recruitment_fee,1.1234567,NPR,worker,2026-01-01,,,,,,,", "amount '1.1234567' has more than 6 decimal places"),
+        ("A1,W1,NP,MY,recruitment_fee,100,NPR,worker,2026-02-30,,,,,,,", "paid_on '2026-02-30' is not a real date"),
+        ("A1,W1,NP,MY,recruitment_fee,100,NPR,worker,01/02/2026,,,,,,,", "paid_on '01/02/2026' is not an ISO 8601 date (YYYY-MM-DD)"),
+        ("A1,W1,NP,MY,recruitment_fee,100,NPR,worker,2026-07-01,,,,,,,", "paid_on 2026-07-01 is after the audit date 2026-06-30"),
+        ("A1,W1,NP,MY,recruitment_fee,100,NPR,worker,2026-01-01,150,2026-02-01,,,,,", "refunded_amount 150 is larger than the payment 100"),
+        ("A1,W1,NP,MY,recruitment_fee,100,NPR,worker,2026-01-01,50,2025-12-31,,,,,", "refunded_on 2025-12-31 is before paid_on 2026-01-01"),
+        ("A1,W1,NP,MY,recruitment_fee,100,NPR,worker,2026-01-01,50,,,,,,", "refunded_amount is given without refunded_on"),
+        ("A1/x,W1,NP,MY,recruitment_fee,100,NPR,worker,2026-01-01,,,,,,,", "invalid agency_id 'A1/x': 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"),
+        ("A1,,NP,MY,recruitment_fee,100,NPR,worker,2026-01-01,,,,,,,", "missing worker_id"),
+        ("A1,W1,NPL,MY,recruitment_fee,100,NPR,worker,2026-01-01,,,,,,,", "origin 'NPL' is not an ISO 3166-1 alpha-2 country code"),
+        ("A1,W1,NP,MY,recruitment_fee,100,NPR,broker,2026-01-01,,,,,,,", "paid_by 'broker' must be one of worker, employer, agency, government, other"),
+        ("A1,W1,NP,MY,other,100,NPR,worker,2026-01-01,,,,,,,", "category 'other' needs a description"),
+        ("A1,W1,NP,MY,recruitment_fee,100,NPR,worker,2026-01-01,,,0,MYR,,,", "monthly_wage '0' must be a number above 0"),
+        ("A1,W1,NP,MY,recruitment_fee,100,NPR,worker,2026-01-01,,,", "expected 16 fields, found 12"),
+    ])
+    func aBadRowIsRejectedWithItsLineAndReason(row: String, reason: String) throws {
+        let ledger = try ledger("bad-row-\(UUID().uuidString).csv", ["A1,W0,NP,MY,recruitment_fee,1,NPR,worker,2026-01-01,,,,,,,", row])
+        let file = try #require(ledger.files.first)
+        #expect(file.rowsRead == 2)
+        #expect(file.rejections.map(\.location.line) == [3])
+        #expect(file.rejections.map(\.reason) == [reason])
+        #expect(ledger.records["A1"]?.count == 1)
+    }
+
+    @Test func valuesAreNormalisedAndUnknownColumnsNeverKept() throws {
+        let path = temporaryFile("normalised.csv", """
+        Agency_ID,WORKER_ID,Origin,Destination,Category,Amount,Currency,Paid_By,Paid_On,Passport_No,Occupation,Receipt
+        A1,W1,np,my,Placement-Fee,100.50,npr,Worker,2026-01-01,PA1234567,Housemaid,YES
+
+        """)
+        let ledger = FeeLedger(asOf: Day(iso: "2026-06-30")!, categories: categories, occupations: occupations, rates: rates, agencyFilter: nil)
+        try ledger.readCSV(path)
+        let record = try #require(ledger.records["A1"]?.first)
+        #expect(record.origin == "NP" && record.destination == "MY")
+        #expect(record.category == "recruitment_fee")
+        #expect(record.amount == ExactDecimal(parsing: "100.5"))
+        #expect(record.currency == "NPR" && record.paidBy == .worker && record.receipt == true)
+        #expect(record.occupation == "domestic_worker")
+        #expect(!"\(record)".contains("PA1234567"))
+    }
+
+    @Test func aMissingRequiredColumnStopsTheFile() throws {
+        let path = temporaryFile("missing-column.csv", "agency_id,worker_id,origin,destination,category,amount,curency,paid_by,paid_on\n")
+        let ledger = FeeLedger(asOf: Day(iso: "2026-06-30")!, categories: categories, occupations: occupations, rates: rates, agencyFilter: nil)
+        #expect { try ledger.readCSV(path) } throws: { error in
+            "\(error)" == "\(path):1:1: error: missing required column 'currency' (found 'curency')"
+        }
+    }
+
+    @Test func rowsSpanningAPlacementMustAgreeAndRecordIdsAreUnique() throws {
+        let ledger = try ledger("placement.csv", [
+            "A1,W1,NP,MY,recruitment_fee,100,NPR,worker,2026-01-01,,,1500,MYR,housemaid,R1,",
+            "A1,W1,NP,MY,air_ticket,100,NPR,worker,2026-01-02,,,1600,MYR,,R2,",
+            "A1,W1,NP,MY,airfare,100,NPR,worker,2026-01-03,,,,,,R1,",
+            "A1,W1,IN,MY,airfare,100,NPR,worker,2026-01-03,,,,,,R3,",
+            "A1,W1,NP,MY,airfare,100,NPR,worker,2026-01-04,,,1500,MYR,domestic_worker,R4,",
+        ])
+        let reasons = ledger.files[0].rejections.map { "\($0.location.line): \($0.reason)" }
+        let path = ledger.files[0].file
+        #expect(reasons == [
+            "3: monthly_wage 1600 MYR differs from 1500 MYR given for this placement at \(path):2",
+            "4: duplicate record_id 'R1', first at \(path):2",
+            "5: origin IN differs from NP given for this placement at \(path):2",
+        ])
+        #expect(ledger.records["A1"]?.count == 2)
+    }
+
+    @Test func everyRowIsAcceptedRejectedOrCountedForAnotherAgency() throws {
+        let ledger = try ledger("reconcile.csv", [
+            "A1,W1,NP,MY,recruitment_fee,100,NPR,worker,2026-01-01,,,,,,,",
+            "A2,W9,NP,MY,recruitment_fee,100,NPR,worker,2026-01-01,,,,,,,",
+            "A2,W9,NP,MY,bogus,100,NPR,worker,2026-01-01,,,,,,,",
+            "A1,W2,NP,MY,bogus,100,NPR,worker,2026-01-01,,,,,,,",
+            "A1,W3,NP,MY,recruitment_fee,abc,NPR,worker,2026-01-01,,,,,,,",
+        ], agency: "A1")
+        let file = ledger.files[0]
+        let accepted = file.acceptedByAgency.values.reduce(0, +)
+        let other = ledger.otherAgencyRows[file.file] ?? 0
+        #expect(file.rowsRead == 5)
+        #expect(accepted == 1 && file.rejections.count == 2 && other == 2)
+        #expect(file.rowsRead == accepted + file.rejections.count + other)
+    }
+
+    @Test func keptRowsWithDoubtfulValuesBecomeDataQualityNotes() throws {
+        let ledger = try ledger("notes.csv", [
+            "A1,W1,NP,MY,recruitment_fee,100,NPR,worker,2026-01-01,,,1500,,astronaut,,",
+        ])
+        #expect(ledger.records["A1"]?.first?.wageCurrency == "NPR")
+        #expect(ledger.records["A1"]?.first?.occupation == nil)
+        #expect(ledger.notes.map(\.code) == ["unknown-occupation", "wage-currency-assumed"])
+    }
+}
+
+@Suite struct AnswerBookTests {
+    let questions: [String: Question] = [
+        "Q-YES": Question(id: "Q-YES", text: "?", answer: .yesNo, expect: .answer("yes")),
+        "Q-PART": Question(id: "Q-PART", text: "?", answer: .yesPartialNo, expect: .answer("yes"), allowNA: true),
+        "Q-NUM": Question(id: "Q-NUM", text: "?", answer: .number, expect: .range(min: nil, max: ExactDecimal(90))),
+        "Q-DATE": Question(id: "Q-DATE", text: "?", answer: .date, expect: .withinDays(30)),
+    ]
+
+    @Test func answersAreCheckedAgainstTheirQuestionAndTheFirstOneCounts() throws {
+        let path = temporaryFile("answers.csv", """
+        agency_id,question_id,answer,evidence,comment
+        A1,Q-YES, Yes ,policy.pdf,"a comment, with a comma"
+        A1,Q-YES,no,,
+        A1,Q-PART,NA,,
+        A1,Q-NUM,"1,000",,
+        A1,Q-DATE,2026-13-01,,
+        A1,Q-YESS,yes,,
+        A1,Q-NUM,,,
+        A1,Q-PART,maybe,,
+
+        """)
+        let book = AnswerBook(questions: questions, agencyFilter: nil)
+        try book.readCSV(path)
+        let file = book.files[0]
+        #expect(file.rejections.map { "\($0.location.line): \($0.reason)" } == [
+            "3: duplicate answer to Q-YES, first at \(path):2",
+            "5: answer '1,000' to Q-NUM must be a number (digits and '.', no grouping)",
+            "6: answer '2026-13-01' to Q-DATE must be a date (YYYY-MM-DD)",
+            "7: unknown question 'Q-YESS'; did you mean 'Q-YES'?",
+            "9: answer 'maybe' to Q-PART must be yes, partial or no",
+        ])
+        #expect(book.answers["A1"]?["Q-YES"]?.value == "yes")
+        #expect(book.answers["A1"]?["Q-YES"]?.comment == "a comment, with a comma")
+        #expect(book.answers["A1"]?["Q-PART"]?.value == "na")
+        #expect(book.answers["A1"]?["Q-NUM"] == nil)   // an empty answer is no answer
+        #expect(file.rowsRead == 8)
+        #expect(file.acceptedByAgency["A1"] == 3)
+    }
+}
