@@ -34,9 +34,10 @@ let package = Package(
         ]),
         .executableTarget(name: "fairrecruit", dependencies: ["FairRecruitCLI"]),
         .testTarget(name: "FairRecruitCoreTests", dependencies: ["FairRecruitCore"]),
-        .testTarget(name: "FairRecruitStandardsTests", dependencies: ["FairRecruitStandards"]),
+        .testTarget(name: "FairRecruitStandardsTests", dependencies: ["FairRecruitStandards"], exclude: ["Fixtures"]),
         .testTarget(name: "FairRecruitIngestTests", dependencies: ["FairRecruitIngest"]),
-        .testTarget(name: "FairRecruitReportsTests", dependencies: ["FairRecruitReports", "FairRecruitCLI"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["FairRecruitCLI"]),
+        .testTarget(name: "FairRecruitReportsTests", dependencies: ["FairRecruitReports", "FairRecruitCLI"], exclude: ["Snapshots"]),
+        // Runs the built `fairrecruit` binary, so it depends on the executable to have it built.
+        .testTarget(name: "EndToEndTests", dependencies: ["fairrecruit"], exclude: ["Fixtures"]),
     ]
 )

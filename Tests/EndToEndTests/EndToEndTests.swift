@@ -1,0 +1,164 @@
+import Foundation
+import Testing
+
+/// Runs the built `fairrecruit` binary from the package root, as a user would.
+struct Tool {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let fixtures = "Tests/EndToEndTests/Fixtures"
+
+    static var binary: URL {
+        // The test bundle sits beside the products; look there, then in the usual build folder.
+        let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
+            .map { $0.appendingPathComponent("fairrecruit") } + [root.appendingPathComponent(".build/debug/fairrecruit")]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates.last!
+    }
+
+    struct Result { var status: Int32; var stdout: String; var stderr: String }
+
+    static func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = root
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    static func temporaryFolder(_ name: String) -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fairrecruit-e2e-\(name)-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url.path
+    }
+
+    static func audit(_ extra: [String], fees: String = "fees.csv", output: String) throws -> Result {
+        try run(["audit", "--standard", "\(fixtures)/e2e-standard.yaml", "--fees", "\(fixtures)/\(fees)",
+                 "--assessment", "\(fixtures)/answers.csv", "--as-of", "2026-06-30", "--output", output] + extra)
+    }
+
+    static func json(_ folder: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: folder).appendingPathComponent("report.json"))
+        return try JSONSerialization.jsonObject(with: data) as! [String: Any]
+    }
+}
+
+@Suite struct EndToEndTests {
+    @Test func theDemoRunsAndWritesBothReports() throws {
+        let out = Tool.temporaryFolder("demo")
+        let result = try Tool.run(["demo", "--output", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("agency NP-1234-2071: score "))
+        #expect(FileManager.default.fileExists(atPath: out + "/report.json"))
+        #expect(FileManager.default.fileExists(atPath: out + "/report.md"))
+    }
+
+    @Test func aSmallAuditHasTheHandComputedOutcome() throws {
+        let out = Tool.temporaryFolder("small")
+        let result = try Tool.audit([], output: out)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("warning: 1 row(s) rejected"))
+        let report = try Tool.json(out)
+        // no-fees not met (weight 5, critical), receipts not met (3), policy partial (1): 0.5 / 9 → 5.6
+        #expect(report["score"] as? Double == 5.6)
+        #expect(report["rating"] as? String == "E")
+        #expect(report["coverage"] as? Double == 1)
+        let due = report["reimbursementsDue"] as! [[String: Any]]
+        #expect(due.count == 1 && due[0]["currency"] as? String == "NPR" && due[0]["amount"] as? Double == 500)
+        let requirements = report["requirements"] as! [[String: Any]]
+        #expect(requirements.map { $0["status"] as! String } == ["not_met", "not_met", "partially_met"])
+        #expect(requirements.map { $0["claimContradicted"] as! Bool } == [true, false, false])
+        let findings = report["findings"] as! [[String: Any]]
+        #expect(findings.map { $0["id"] as! String } == ["e2e-zero-fee/no-fees/1", "e2e-zero-fee/no-fees/2", "e2e-zero-fee/receipts/1", "e2e-zero-fee/policy/1"])
+        #expect(findings[0]["workersAffected"] as? Int == 1 && findings[0]["workersRemedied"] as? Int == 1 && findings[0]["workersAssessed"] as? Int == 3)
+        let actions = report["actions"] as! [[String: Any]]
+        #expect(actions.map { $0["id"] as! String } == ["e2e-zero-fee/no-fees", "e2e-zero-fee/no-fees#claim", "e2e-zero-fee/receipts", "e2e-zero-fee/policy"])
+        #expect(actions.map { $0["scoreGain"] as! Double } == [55.5, 0, 33.3, 5.5])
+        #expect(actions.map { $0["dueDate"] as! String } == ["2026-07-30", "2026-07-30", "2026-09-28", "2026-12-27"])
+        let reimbursement = (actions[0]["reimbursements"] as! [[String: Any]])[0]
+        #expect(reimbursement["workerId"] as? String == "W1" && reimbursement["amount"] as? Double == 500 && reimbursement["payer"] as? String == "both")
+        #expect((reimbursement["records"] as! [[String: Any]])[0]["recordId"] as? String == "R1")
+        let inputs = report["inputs"] as! [[String: Any]]
+        #expect(inputs[0]["rowsRead"] as? Int == 4 && inputs[0]["rowsAccepted"] as? Int == 3 && inputs[0]["rowsRejected"] as? Int == 1)
+        #expect((inputs[0]["rejections"] as! [[String: Any]])[0]["line"] as? Int == 5)
+        let fees = report["fees"] as! [String: Any]
+        #expect(fees["costToWageMean"] as? Double == 0.27 && fees["costToWageMedian"] as? Double == 0.3)   // 0.5, 0.3, 0
+    }
+
+    @Test func personalDataInInputsNeverReachesTheReports() throws {
+        let out = Tool.temporaryFolder("privacy")
+        _ = try Tool.audit(["--format", "json,md"], output: out)
+        for name in ["report.json", "report.md"] {
+            let text = try String(contentsOfFile: out + "/" + name, encoding: .utf8)
+            for secret in ["Secret Name", "P9990001", "SECRET-DESCRIPTION", "Another Secret"] {
+                #expect(!text.contains(secret), "\(secret) in \(name)")
+            }
+        }
+    }
+
+    @Test func withAsOfTwoRunsAreByteIdentical() throws {
+        let first = Tool.temporaryFolder("det1"), second = Tool.temporaryFolder("det2")
+        _ = try Tool.audit([], output: first)
+        _ = try Tool.audit([], output: second)
+        for name in ["report.json", "report.md"] {
+            #expect(FileManager.default.contents(atPath: first + "/" + name) == FileManager.default.contents(atPath: second + "/" + name))
+        }
+    }
+
+    @Test func thresholdsExitOneAndStrictExitsSixtyFive() throws {
+        #expect(try Tool.audit(["--fail-on", "critical"], output: Tool.temporaryFolder("t1")).status == 1)
+        #expect(try Tool.audit(["--min-score", "5.6"], output: Tool.temporaryFolder("t2")).status == 0)
+        #expect(try Tool.audit(["--min-score", "5.7"], output: Tool.temporaryFolder("t3")).status == 1)
+        let strict = Tool.temporaryFolder("t4")
+        let result = try Tool.audit(["--strict", "--fail-on", "minor"], output: strict)
+        #expect(result.status == 65)
+        #expect(FileManager.default.fileExists(atPath: strict + "/report.json"))
+        // Only an unverified requirement fails: it trips --fail-on only with --include-unverified.
+        let unverified = Tool.temporaryFolder("t5")
+        #expect(try Tool.audit(["--fail-on", "minor"], fees: "fees-unverified-only.csv", output: unverified).status == 0)
+        #expect(try Tool.audit(["--fail-on", "minor", "--include-unverified"], fees: "fees-unverified-only.csv", output: unverified).status == 1)
+    }
+
+    @Test func usageErrorsExitSixtyFour() throws {
+        #expect(try Tool.run(["audit"]).status == 64)
+        let unknown = try Tool.run(["audit", "--standard", "employer-payz", "--fees", "\(Tool.fixtures)/fees.csv"])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("unknown standard 'employer-payz'; did you mean 'employer-pays'?"))
+        let several = try Tool.audit([], fees: "fees-two-agencies.csv", output: Tool.temporaryFolder("u"))
+        #expect(several.status == 64)
+        #expect(several.stderr.contains("the inputs name 2 agencies (A-1, B-2)"))
+        let chosen = Tool.temporaryFolder("chosen")
+        #expect(try Tool.audit(["--agency", "A-1"], fees: "fees-two-agencies.csv", output: chosen).status == 0)
+        let inputs = try Tool.json(chosen)["inputs"] as! [[String: Any]]
+        #expect(inputs[0]["rowsOtherAgency"] as? Int == 1 && inputs[0]["rowsAccepted"] as? Int == 1)
+    }
+
+    @Test func badDataAndUnreadableFilesHaveTheirOwnCodesAndLocations() throws {
+        let invalid = try Tool.run(["audit", "--standard", "\(Tool.fixtures)/invalid-standard.yaml", "--fees", "\(Tool.fixtures)/fees.csv"])
+        #expect(invalid.status == 65)
+        #expect(invalid.stderr.contains("\(Tool.fixtures)/invalid-standard.yaml:14:15: error: unknown severity 'catastrophic'"))
+        let missing = try Tool.audit([], fees: "no-such-file.csv", output: Tool.temporaryFolder("m"))
+        #expect(missing.status == 66)
+        #expect(missing.stderr.contains("\(Tool.fixtures)/no-such-file.csv: error: cannot read file"))
+        let malformed = try Tool.audit([], fees: "answers.csv", output: Tool.temporaryFolder("bad"))
+        #expect(malformed.status == 65)
+        #expect(malformed.stderr.contains("\(Tool.fixtures)/answers.csv:1:1: error: missing required columns"))
+        #expect(!malformed.stderr.contains("Fatal error"))
+    }
+
+    @Test func standardsCommandsListShowAndValidate() throws {
+        let list = try Tool.run(["standards", "list"])
+        #expect(list.status == 0 && list.stdout.contains("np-fvft-2015"))
+        let show = try Tool.run(["standards", "show", "np-fvft-2015"])
+        #expect(show.status == 0 && show.stdout.contains("at most 10000 NPR per worker"))
+        #expect(try Tool.run(["standards", "validate"]).status == 0)
+        let invalid = try Tool.run(["standards", "validate", "\(Tool.fixtures)/invalid-standard.yaml"])
+        #expect(invalid.status == 65)
+        #expect(invalid.stderr.contains("invalid-standard.yaml:14:15: error: unknown severity 'catastrophic'; expected one of critical, major, minor"))
+    }
+}
