@@ -16,7 +16,7 @@ public struct MarkdownReporter: Reporter {
         out.append("")
         out.append("| score | rating | coverage | reimbursements due |")
         out.append("|---|---|---|---|")
-        out.append("| \(text(overall.score)) | **\(overall.rating)** | \(text(overall.coverage)) | \(money(r.reimbursementsDue)) |")
+        out.append("| \(score(overall.score)) | **\(overall.rating)** | \(coverage(overall.coverage)) | \(money(r.reimbursementsDue)) |")
         out.append("")
         out.append("Rating: A ≥ 90, B ≥ 75, C ≥ 60, D ≥ 40, else E; a critical requirement not met caps it at D; coverage below 0.8 gives NR (not rated).")
         out.append("")
@@ -27,7 +27,7 @@ public struct MarkdownReporter: Reporter {
         out.append("|---|---|---|---|---|")
         for standard in r.standards {
             let s = r.summary(standard: standard.id)
-            out.append("| \(md(standard.title)) (`\(code(standard.id))`) | \(md(standard.version)) | \(text(s.score)) | \(s.rating) | \(text(s.coverage)) |")
+            out.append("| \(md(standard.title)) (`\(code(standard.id))`) | \(md(standard.version)) | \(score(s.score)) | \(s.rating) | \(coverage(s.coverage)) |")
         }
         out.append("")
         out.append("| standard | principle | score | coverage |")
@@ -35,7 +35,7 @@ public struct MarkdownReporter: Reporter {
         for standard in r.standards {
             for principle in standard.principles {
                 let s = r.summary(standard: standard.id, principle: principle.id)
-                out.append("| `\(code(standard.id))` | \(md(principle.title)) | \(text(s.score)) | \(text(s.coverage)) |")
+                out.append("| `\(code(standard.id))` | \(md(principle.title)) | \(score(s.score)) | \(coverage(s.coverage)) |")
             }
         }
         out.append("")
@@ -59,7 +59,7 @@ public struct MarkdownReporter: Reporter {
         for f in r.findings {
             out.append("### \(f.severity.rawValue.uppercased()): `\(code(f.id))`")
             out.append("")
-            out.append(md(f.message) + ".")
+            out.append(sentence(md(f.message)))
             if f.workersAssessed > 0 || f.workersAffected > 0 {
                 out.append("")
                 out.append("Workers: \(f.workersAffected) affected, \(f.workersRemedied) remedied in time, \(f.workersAssessed) assessed" +
@@ -84,7 +84,7 @@ public struct MarkdownReporter: Reporter {
             out.append("| action | severity | due | owner | score gain |")
             out.append("|---|---|---|---|---|")
             for a in r.actions {
-                let gain = a.scoreGainTenths.map { "+" + ExactDecimal(scaled: Int128($0) * 100_000).description } ?? "—"
+                let gain = a.scoreGainTenths.map { "+" + ExactDecimal(scaled: Int128($0) * 100_000).formatted(minimumFractionDigits: 1) } ?? "—"
                 out.append("| `\(code(a.id))` \(md(a.title)) | \(a.severity.rawValue) | \(a.dueDate) | \(a.owner.rawValue) | \(gain) |")
             }
             out.append("")
@@ -126,7 +126,7 @@ public struct MarkdownReporter: Reporter {
         let fees = r.fees
         out.append("- Fee records: \(fees.records); workers: \(fees.workers)\(r.workersFromRecords ? " (counted from the fee records: no worker roster was given)" : ""); workers who paid: \(fees.workersCharged)")
         out.append("- Worker-borne costs: \(money(fees.workerBorne))")
-        out.append("- Cost in months of wage: mean \(text(fees.costToWageMean)), median \(text(fees.costToWageMedian)) over \(fees.denominator) worker(s) with a wage; \(fees.workersWithoutWage) without a wage excluded")
+        out.append("- Cost in months of wage: mean \(months(fees.costToWageMean)), median \(months(fees.costToWageMedian)) over \(fees.denominator) worker(s) with a wage; \(fees.workersWithoutWage) without a wage excluded")
         out.append("")
 
         out.append("## Inputs")
@@ -160,7 +160,15 @@ public struct MarkdownReporter: Reporter {
         return out.joined(separator: "\n") + "\n"
     }
 
-    private func text(_ value: ExactDecimal?) -> String { value?.description ?? "—" }
+    private func score(_ value: ExactDecimal?) -> String { value?.formatted(minimumFractionDigits: 1) ?? "—" }
+    private func coverage(_ value: ExactDecimal?) -> String { value?.formatted(minimumFractionDigits: 3) ?? "—" }
+    private func months(_ value: ExactDecimal?) -> String { value?.formatted(minimumFractionDigits: 2) ?? "—" }
+
+    /// Messages start lowercase (they also appear mid-sentence); a paragraph starts with a capital.
+    private func sentence(_ text: String) -> String {
+        guard let first = text.first else { return text }
+        return first.uppercased() + text.dropFirst() + (text.hasSuffix(".") ? "" : ".")
+    }
 
     private func money(_ totals: [(currency: String, amount: ExactDecimal)]) -> String {
         totals.isEmpty ? "none" : totals.map { "\($0.amount.formatted(minimumFractionDigits: 2)) \($0.currency)" }.joined(separator: ", ")

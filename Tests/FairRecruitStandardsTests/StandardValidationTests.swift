@@ -7,7 +7,7 @@ private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().d
 private let fixtures = "Tests/FairRecruitStandardsTests/Fixtures"
 
 private func load(_ names: [String], directories: [String] = []) throws -> StandardsLibrary {
-    FileManager.default.changeCurrentDirectoryPath(root)
+    _ = FileManager.default.changeCurrentDirectoryPath(root)
     return try StandardsLibrary.load(tablesDirectory: "Standards", directories: directories,
                                      files: names.map { "\(fixtures)/\($0).yaml" }, currencies: ["NPR", "MYR", "QAR", "USD"])
 }
@@ -97,7 +97,7 @@ private func messages(_ names: String...) throws -> [String] {
     }
 
     @Test func theShippedLibraryIsValid() throws {
-        FileManager.default.changeCurrentDirectoryPath(root)
+        _ = FileManager.default.changeCurrentDirectoryPath(root)
         let currencies = Set(try String(contentsOfFile: "Standards/exchange-rates.csv", encoding: .utf8)
             .split(separator: "\n").dropFirst().map { String($0.prefix(3)) })
         let library = try StandardsLibrary.load(tablesDirectory: "Standards", directories: ["Standards"], currencies: currencies)

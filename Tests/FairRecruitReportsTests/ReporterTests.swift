@@ -1,0 +1,59 @@
+import FairRecruitCore
+import Foundation
+import Testing
+@testable import FairRecruitCLI
+@testable import FairRecruitReports
+
+private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+private let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots").path
+
+/// Compares with the stored golden file; `FAIRRECRUIT_RECORD_SNAPSHOTS=1 swift test` re-records on purpose.
+private func assertSnapshot(_ text: String, named name: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+    let path = snapshots + "/" + name
+    if ProcessInfo.processInfo.environment["FAIRRECRUIT_RECORD_SNAPSHOTS"] == "1" {
+        try FileManager.default.createDirectory(atPath: snapshots, withIntermediateDirectories: true)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return
+    }
+    let stored = try String(contentsOfFile: path, encoding: .utf8)
+    #expect(text == stored, "\(name) differs from its snapshot; re-record with FAIRRECRUIT_RECORD_SNAPSHOTS=1 if the change is intended",
+            sourceLocation: sourceLocation)
+}
+
+@Suite(.serialized) struct ReporterTests {
+    /// The end-to-end fixture audit, run in process from the package root.
+    func fixtureReport() throws -> AuditReport {
+        _ = FileManager.default.changeCurrentDirectoryPath(root)
+        let fixtures = "Tests/EndToEndTests/Fixtures"
+        var config = AuditConfiguration(standards: ["\(fixtures)/e2e-standard.yaml"], asOf: Day(iso: "2026-06-30")!,
+                                        output: FileManager.default.temporaryDirectory.appendingPathComponent("fairrecruit-reporter-\(UUID().uuidString)").path)
+        config.fees = ["\(fixtures)/fees.csv"]
+        config.assessments = ["\(fixtures)/answers.csv"]
+        return try AuditPipeline(layout: ProjectLayout(root: ".")).run(config).report
+    }
+
+    @Test func jsonReportMatchesItsSnapshot() throws {
+        try assertSnapshot(JSONReporter().render(fixtureReport()), named: "fixture-report.json")
+    }
+
+    @Test func markdownReportMatchesItsSnapshot() throws {
+        try assertSnapshot(MarkdownReporter().render(fixtureReport()), named: "fixture-report.md")
+    }
+
+    @Test func jsonIsSortedExactAndSafeToEmbed() {
+        let value = JSONValue.object(["b": .number("10000.1"), "a": .string("<script>\"x\"\n"), "c": .array([]), "d": .null])
+        #expect(value.serialized() == """
+        {
+          "a": "\\u003cscript\\u003e\\"x\\"\\n",
+          "b": 10000.1,
+          "c": [],
+          "d": null
+        }
+
+        """)
+    }
+
+    @Test func markdownEscapesInputDerivedText() {
+        #expect(md("a|b*c_d[e]<f>`g`\\h#i\nj") == "a\\|b\\*c\\_d\\[e\\]\\<f\\>\\`g\\`\\\\h\\#i j")
+    }
+}
