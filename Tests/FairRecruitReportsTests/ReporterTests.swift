@@ -57,3 +57,29 @@ private func assertSnapshot(_ text: String, named name: String, sourceLocation: 
         #expect(md("a|b*c_d[e]<f>`g`\\h#i\nj") == "a\\|b\\*c\\_d\\[e\\]\\<f\\>\\`g\\`\\\\h\\#i j")
     }
 }
+
+/// The JSON Schema in Docs/ must describe the report as written: every field documented, every
+/// required field present. A small structural check, enough to catch a stale schema.
+@Suite(.serialized) struct ReportSchemaTests {
+    func problems(_ value: Any, _ schema: [String: Any], path: String) -> [String] {
+        var found: [String] = []
+        if let object = value as? [String: Any] {
+            let properties = schema["properties"] as? [String: Any] ?? [:]
+            for key in object.keys where properties[key] == nil && (schema["additionalProperties"] as? Bool) == false {
+                found.append("\(path).\(key) is not in the schema")
+            }
+            for key in schema["required"] as? [String] ?? [] where object[key] == nil { found.append("\(path).\(key) is missing") }
+            for (key, child) in object { if let sub = properties[key] as? [String: Any] { found += problems(child, sub, path: "\(path).\(key)") } }
+        } else if let array = value as? [Any], let items = schema["items"] as? [String: Any] {
+            for (index, item) in array.enumerated() { found += problems(item, items, path: "\(path)[\(index)]") }
+        }
+        return found
+    }
+
+    @Test func theSchemaDescribesTheReport() throws {
+        let schemaData = try Data(contentsOf: URL(fileURLWithPath: root + "/Docs/report.schema.json"))
+        let schema = try JSONSerialization.jsonObject(with: schemaData) as! [String: Any]
+        let report = try JSONSerialization.jsonObject(with: Data(JSONReporter().render(ReporterTests().fixtureReport()).utf8))
+        #expect(problems(report, schema, path: "report") == [])
+    }
+}
