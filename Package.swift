@@ -37,6 +37,8 @@ let package = Package(
         .testTarget(name: "FairRecruitStandardsTests", dependencies: ["FairRecruitStandards"], exclude: ["Fixtures"]),
         .testTarget(name: "FairRecruitIngestTests", dependencies: ["FairRecruitIngest"]),
         .testTarget(name: "FairRecruitReportsTests", dependencies: ["FairRecruitReports", "FairRecruitCLI"], exclude: ["Snapshots"]),
+        // The shipped library: every standard valid, every worked example passing, generated docs fresh.
+        .testTarget(name: "StandardsLibraryTests", dependencies: ["FairRecruitCLI"]),
         // Runs the built `fairrecruit` binary, so it depends on the executable to have it built.
         .testTarget(name: "EndToEndTests", dependencies: ["fairrecruit"], exclude: ["Fixtures"]),
     ]

@@ -7,7 +7,7 @@ extension FairRecruitCommand {
     struct Standards: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List, show and validate the standards library.",
-            subcommands: [List.self, Show.self, Validate.self, Examples.self])
+            subcommands: [List.self, Show.self, Validate.self, Examples.self, QuestionnaireCommand.self, CrosswalkCommand.self])
     }
 }
 
@@ -113,6 +113,59 @@ extension FairRecruitCommand.Standards {
                 return failed == 0 ? .ok : .badData
             }
         }
+    }
+}
+
+extension FairRecruitCommand.Standards {
+    struct QuestionnaireCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "questionnaire",
+            abstract: "Write the blank self-assessment for a set of standards, each question once.")
+        @Argument(help: "Standard ids or paths.") var ids: [String]
+        @Option(help: "csv or xml (default csv).") var format: String = "csv"
+        @Option(help: "Agency id to fill in on every row.") var agency: String = ""
+        @Option(help: "File to write (default: standard output).") var output: String?
+        @OptionGroup var library: LibraryOptions
+
+        func validate() throws {
+            if ids.isEmpty { throw ValidationError("name at least one standard") }
+            if !["csv", "xml"].contains(format) { throw ValidationError("--format is csv or xml") }
+        }
+
+        func run() throws {
+            try runReportingFailures { () throws(CommandFailure) -> ExitStatus in
+                let loaded = try library.load(files: ids.filter(AuditPipeline.isPath))
+                let questionnaire = Questionnaire(try AuditPipeline.select(ids, from: loaded))
+                try emit(format == "xml" ? questionnaire.xml(agency: agency) : questionnaire.csv(agency: agency), to: output)
+                return .ok
+            }
+        }
+    }
+
+    struct CrosswalkCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "crosswalk",
+            abstract: "Write the table of which requirement implements which ILO principle (Docs/crosswalk.md).")
+        @Option(help: "File to write (default: standard output).") var output: String?
+        @OptionGroup var library: LibraryOptions
+
+        func run() throws {
+            try runReportingFailures { () throws(CommandFailure) -> ExitStatus in
+                let loaded = try library.load()
+                try emit(Crosswalk.markdown(loaded.standards, references: loaded.tables.references), to: output)
+                return .ok
+            }
+        }
+    }
+}
+
+/// Writes text to a file, or to standard output.
+func emit(_ text: String, to path: String?) throws(CommandFailure) {
+    guard let path else { print(text, terminator: ""); return }
+    do {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+        throw CommandFailure(.unreadable, "\(path): error: cannot write file")
     }
 }
 
