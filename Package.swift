@@ -22,8 +22,10 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        // Reading fee records and self-assessments (CSV) into validated values.
-        .target(name: "FairRecruitIngest", dependencies: ["FairRecruitCore"]),
+        // libxml2 from the system (Debian: libxml2-dev), for streaming XML.
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
+        // Reading fee records and self-assessments (CSV and XML) into validated values.
+        .target(name: "FairRecruitIngest", dependencies: ["FairRecruitCore", "CLibXML2"]),
         // JSON and Markdown reports.
         .target(name: "FairRecruitReports", dependencies: ["FairRecruitCore"]),
         // Commands and the audit pipeline that ties the modules together.

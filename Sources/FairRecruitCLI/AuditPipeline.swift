@@ -103,9 +103,6 @@ public struct AuditPipeline: Sendable {
         if let unsupported = config.formats.first(where: { $0 == .html || $0 == .csv }) {
             throw CommandFailure(.usage, "error: --format \(unsupported.rawValue) is not supported yet; use json and md")
         }
-        for file in config.fees + config.assessments where file.lowercased().hasSuffix(".xml") {
-            throw CommandFailure(.usage, "error: \(file): XML input is not supported yet; give CSV")
-        }
         let rates = try loadRates(config.rates)
         let library = try loadLibrary(directories: config.standardDirectories, files: config.standards.filter(Self.isPath), rates: rates)
         let standards = try Self.select(config.standards, from: library)
@@ -114,8 +111,8 @@ public struct AuditPipeline: Sendable {
                                rates: rates, agencyFilter: config.agency)
         let answers = AnswerBook(questions: library.questions, agencyFilter: config.agency)
         do {
-            for file in config.fees { try ledger.readCSV(file) }
-            for file in config.assessments { try answers.readCSV(file) }
+            for file in config.fees { try ledger.read(file) }
+            for file in config.assessments { try answers.read(file) }
         } catch {
             throw Self.failure(error)
         }
@@ -130,7 +127,8 @@ public struct AuditPipeline: Sendable {
             + answers.files.map { Self.inputReport($0, agency: agency, other: answers.otherAgencyRows[$0.file] ?? 0) }
         let agencyRows = Set(input.records.map(\.location))
         let notes = ledger.notes.filter { agencyRows.contains($0.location) }
-        let report = AuditReport(result: result, toolVersion: Self.toolVersion, inputs: inputs, dataQuality: notes)
+        let report = AuditReport(result: result, toolVersion: Self.toolVersion, agencyName: answers.agencyNames[agency],
+                                 inputs: inputs, dataQuality: notes)
 
         let written = try write(report, formats: config.formats, to: config.output)
         var status = ExitStatus.ok

@@ -19,6 +19,22 @@ public final class AnswerBook {
         self.questions = questions; self.agencyFilter = agencyFilter
     }
 
+    /// Agency names given in XML self-assessments (`<selfAssessment name="…">`), by agency id.
+    public private(set) var agencyNames: [String: String] = [:]
+
+    /// Reads a self-assessment file: XML when its name ends in `.xml`, CSV otherwise.
+    public func read(_ path: String) throws(IngestError) {
+        if InputFormat.isXML(path) { try readXML(path) } else { try readCSV(path) }
+    }
+
+    public func readXML(_ path: String) throws(IngestError) {
+        var summary = InputFileSummary(file: path, format: "xml")
+        let reader = XMLRowReader(path: path, kind: .selfAssessments, known: AnswerColumns.all)
+        try reader.read { add($0, to: &summary) }
+        agencyNames.merge(reader.agencyNames) { first, _ in first }
+        files.append(summary)
+    }
+
     public func readCSV(_ path: String) throws(IngestError) {
         let reader = try CSVRowReader(path: path, known: AnswerColumns.all, required: AnswerColumns.required)
         var summary = InputFileSummary(file: path, format: "csv")

@@ -60,7 +60,17 @@ public final class FeeLedger {
         self.asOf = asOf; self.categories = categories; self.occupations = occupations; self.rates = rates; self.agencyFilter = agencyFilter
     }
 
-    /// Reads a CSV fee-record file.
+    /// Reads a fee-record file: XML when its name ends in `.xml`, CSV otherwise.
+    public func read(_ path: String) throws(IngestError) {
+        if InputFormat.isXML(path) { try readXML(path) } else { try readCSV(path) }
+    }
+
+    public func readXML(_ path: String) throws(IngestError) {
+        var summary = InputFileSummary(file: path, format: "xml")
+        try XMLRowReader(path: path, kind: .feeRecords, known: FeeColumns.all).read { add($0, to: &summary) }
+        files.append(summary)
+    }
+
     public func readCSV(_ path: String) throws(IngestError) {
         let reader = try CSVRowReader(path: path, known: FeeColumns.all, required: FeeColumns.required)
         var summary = InputFileSummary(file: path, format: "csv")
@@ -271,6 +281,12 @@ public final class FeeLedger {
         }
         notes.sort { ($0.location, $0.code) < ($1.location, $1.code) }
     }
+}
+
+/// How an input file is read.
+public enum InputFormat {
+    /// XML when the name ends in `.xml` (any case); everything else is read as CSV.
+    public static func isXML(_ path: String) -> Bool { path.lowercased().hasSuffix(".xml") }
 }
 
 enum Validators {

@@ -81,8 +81,8 @@ public struct StandardsLibrary: Sendable {
             idSites[standard.id] = idLocation
             for (question, site) in parser.questionSites {
                 if let (first, firstSite) = questionSites[question.id] {
-                    if first.text != question.text || first.answer != question.answer {
-                        sink.error(site, "question '\(question.id)' differs from its definition at \(firstSite): the same id must have the same text and answer type")
+                    if first.text != question.text || first.answer != question.answer || first.allowNA != question.allowNA {
+                        sink.error(site, "question '\(question.id)' differs from its definition at \(firstSite): the same id must have the same text, answer type and allow_na")
                     }
                 } else {
                     questionSites[question.id] = (question, site)

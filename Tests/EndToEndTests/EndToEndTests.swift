@@ -162,3 +162,46 @@ struct Tool {
         #expect(invalid.stderr.contains("invalid-standard.yaml:14:15: error: unknown severity 'catastrophic'; expected one of critical, major, minor"))
     }
 }
+
+@Suite struct XMLInputTests {
+    /// The report with what names the input files blanked out, to compare a CSV and an XML audit.
+    func comparable(_ folder: String) throws -> String {
+        var text = try String(contentsOfFile: folder + "/report.json", encoding: .utf8)
+        for (from, to) in [("fees.xml", "fees.csv"), ("assessment.xml", "assessment.csv"), ("\"format\": \"xml\"", "\"format\": \"csv\"")] {
+            text = text.replacingOccurrences(of: from, with: to)
+        }
+        return text.replacingOccurrences(of: ",\n    \"name\": \"Himal Overseas Manpower (demo)\"", with: "")
+    }
+
+    @Test func theDemoAsXMLGivesTheSameReportAsCSV() throws {
+        var folders: [String] = []
+        for format in ["csv", "xml"] {
+            let out = Tool.temporaryFolder("demo-\(format)")
+            let result = try Tool.run(["audit", "--standard", "employer-pays", "--standard", "np-fvft-2015",
+                                       "--fees", "Examples/demo/fees.\(format)", "--assessment", "Examples/demo/assessment.\(format)",
+                                       "--as-of", "2026-09-30", "--output", out])
+            #expect(result.status == 0, "\(result.stderr)")
+            folders.append(out)
+        }
+        #expect(try comparable(folders[0]) == comparable(folders[1]))
+        let xml = try Tool.json(folders[1])
+        #expect((xml["agency"] as! [String: Any])["name"] as? String == "Himal Overseas Manpower (demo)")
+    }
+
+    @Test func anXXEPayloadStopsTheAuditAndLeaksNothing() throws {
+        let folder = Tool.temporaryFolder("xxe")
+        let secret = folder + "/secret.txt"
+        try "SECRET-FROM-DISK".write(toFile: secret, atomically: true, encoding: .utf8)
+        let payload = folder + "/fees.xml"
+        try """
+        <?xml version="1.0"?>
+        <!DOCTYPE feeRecords [<!ENTITY x SYSTEM "file://\(secret)">]>
+        <feeRecords><fee agency_id="A-1" worker_id="&x;"/></feeRecords>
+        """.write(toFile: payload, atomically: true, encoding: .utf8)
+        let result = try Tool.run(["audit", "--standard", "employer-pays", "--fees", payload, "--as-of", "2026-06-30", "--output", folder + "/out"])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("\(payload):2:"))
+        #expect(!(result.stdout + result.stderr).contains("SECRET-FROM-DISK"))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/out/report.json"))
+    }
+}

@@ -73,7 +73,7 @@ private func messages(_ names: String...) throws -> [String] {
     @Test func aQuestionIdMeansOneQuestionAcrossTheLibrary() throws {
         let library = try load(["valid-minimal", "scope-and-currency"])
         #expect(library.diagnostics.map(\.description).contains(
-            "\(fixtures)/scope-and-currency.yaml:31:24: error: question 'TEST-REFUSED' differs from its definition at \(fixtures)/valid-minimal.yaml:23:24: the same id must have the same text and answer type"))
+            "\(fixtures)/scope-and-currency.yaml:31:24: error: question 'TEST-REFUSED' differs from its definition at \(fixtures)/valid-minimal.yaml:23:24: the same id must have the same text, answer type and allow_na"))
     }
 
     @Test func aStandardIdIsUniqueInTheLibrary() throws {

@@ -1,0 +1,250 @@
+import CLibXML2
+import FairRecruitCore
+
+/// Reads fee records and self-assessments from XML (§3.4) with libxml2's SAX2 push parser, so a
+/// file of any size streams through in constant memory.
+///
+/// Safety (§8): no network (`XML_PARSE_NONET`), no external entities or DTD loading (neither
+/// `XML_PARSE_NOENT` nor `XML_PARSE_DTDLOAD`), and any document type declaration is refused
+/// outright — a document that declares entities never gets as far as expanding them. Nesting is
+/// bounded. The input reaches libxml2 as UTF-8 only (``ByteStream`` decodes byte-order marks and
+/// UTF-16; `XML_PARSE_IGNORE_ENC` stops a declared encoding such as Latin-1 from overriding that),
+/// so a byte that is not UTF-8 stops the file with its line, as for CSV.
+///
+/// SAX rather than the `xmlTextReader` API: the reader's per-node calls cost more than the whole
+/// audit may (see README, "Performance").
+public final class XMLRowReader {
+    /// What the document holds, and how its elements map to rows.
+    public enum Kind: Sendable {
+        /// `<feeRecords>` of `<fee>`: every attribute or child element is a column.
+        case feeRecords
+        /// `<selfAssessment agency="" name="">` of `<answer question="" value="">` with optional
+        /// `<evidence>` and `<comment>`, possibly wrapped in `<selfAssessments>`.
+        case selfAssessments
+    }
+
+    /// Deeper than this, a document is refused: real inputs are four levels deep.
+    public static let maxDepth = 16
+
+    let path: String
+    let kind: Kind
+    let known: Set<String>
+    /// Agency names found in `<selfAssessment name="…">`, by agency id.
+    public private(set) var agencyNames: [String: String] = [:]
+
+    public init(path: String, kind: Kind, known: [String]) {
+        self.path = path; self.kind = kind; self.known = Set(known)
+    }
+
+    /// Streams the file, calling `handle` with each row in document order.
+    public func read(_ handle: (FieldRow) -> Void) throws(IngestError) {
+        let result: Result<Void, IngestError> = withoutActuallyEscaping(handle) { handle in
+            Result { () throws(IngestError) in try parse(handle) }
+        }
+        try result.get()
+    }
+
+    private func parse(_ handle: @escaping (FieldRow) -> Void) throws(IngestError) {
+        let stream = try ByteStream(path: path)
+        let state = ParseState(reader: self, handle: handle)
+        var handler = xmlSAXHandler()
+        handler.initialized = UInt32(XML_SAX2_MAGIC)
+        handler.startElementNs = onStartElement
+        handler.endElementNs = onEndElement
+        handler.characters = onCharacters
+        handler.cdataBlock = onCharacters
+        handler.internalSubset = onDocumentType
+        handler.externalSubset = onDocumentType
+        handler.entityDecl = onEntityDeclaration
+        handler.getEntity = onGetEntity
+        handler.reference = onReference
+        handler.serror = onError
+        handler.warning = nil
+        let unmanaged = Unmanaged.passRetained(state)
+        defer { unmanaged.release() }
+        guard let context = path.withCString({ xmlCreatePushParserCtxt(&handler, unmanaged.toOpaque(), nil, 0, $0) }) else {
+            throw IngestError.malformed(SourceLocation(file: path, line: 1), "cannot start the XML parser")
+        }
+        defer { xmlFreeParserCtxt(context) }
+        state.context = context
+        xmlCtxtUseOptions(context, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_IGNORE_ENC.rawValue | XML_PARSE_NOCDATA.rawValue))
+        var fed = 0
+        while state.failure == nil, let chunk = try stream.next() {
+            fed += chunk.count
+            _ = chunk.withUnsafeBufferPointer { buffer in
+                buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                    xmlParseChunk(context, $0, Int32(buffer.count), 0)
+                }
+            }
+        }
+        if fed == 0 { throw IngestError.malformed(SourceLocation(file: path, line: 1), "the file is empty") }
+        if state.failure == nil { xmlParseChunk(context, nil, 0, 1) }
+        if let failure = state.failure { throw failure }
+    }
+
+    /// Mutable parse state, reached from libxml2's C callbacks through the user-data pointer.
+    final class ParseState {
+        let reader: XMLRowReader
+        let handle: (FieldRow) -> Void
+        var context: xmlParserCtxtPtr?
+        var failure: IngestError?
+        var depth = 0
+        /// Element names from the root down, lowercased.
+        var stack: [String] = []
+        // The row being built.
+        var row: [String: String]?
+        var rowLine = 0
+        var rowProblem: String?
+        var field: String?
+        var text: [UInt8] = []
+        // `<selfAssessment>` attributes in force.
+        var agency: String?
+
+        init(reader: XMLRowReader, handle: @escaping (FieldRow) -> Void) { self.reader = reader; self.handle = handle }
+
+        var line: Int { context.map { Int(xmlSAX2GetLineNumber($0)) } ?? 1 }
+        var column: Int { context.map { Int(xmlSAX2GetColumnNumber($0)) } ?? 1 }
+
+        func fail(_ message: String, line: Int? = nil, column: Int? = nil) {
+            guard failure == nil else { return }
+            failure = .malformed(SourceLocation(file: reader.path, line: line ?? self.line, column: column ?? self.column), message)
+            if let context { xmlStopParser(context) }
+        }
+
+        func setField(_ name: String, _ value: String) {
+            guard row != nil else { return }
+            if row![name] != nil {
+                rowProblem = rowProblem ?? "field '\(name)' is given twice"
+            }
+            row![name] = value
+        }
+
+        func startRow(_ attributes: [(String, String)], defaults: [String: String] = [:]) {
+            row = defaults
+            rowLine = line
+            rowProblem = nil
+            for (name, value) in attributes { setField(name, value) }
+        }
+
+        func finishRow() {
+            guard let values = row else { return }
+            let kept = values.filter { reader.known.contains($0.key) }
+            handle(FieldRow(location: SourceLocation(file: reader.path, line: rowLine), values: kept, problem: rowProblem))
+            row = nil
+        }
+
+        func start(_ name: String, _ attributes: [(String, String)]) {
+            depth += 1
+            stack.append(name)
+            if depth > XMLRowReader.maxDepth { return fail("elements are nested deeper than \(XMLRowReader.maxDepth) levels") }
+            switch reader.kind {
+            case .feeRecords:
+                switch depth {
+                case 1:
+                    if name != "feerecords" { fail("expected a <feeRecords> document, found <\(name)>") }
+                case 2:
+                    if name == "fee" { startRow(attributes) } else { startRow([]); rowProblem = "unexpected element <\(name)>, expected <fee>" }
+                case 3:
+                    field = name
+                    text.removeAll(keepingCapacity: true)
+                default:
+                    rowProblem = rowProblem ?? "unexpected element <\(name)> inside <\(stack[2])>"
+                }
+            case .selfAssessments:
+                let base = stack.first == "selfassessments" ? 1 : 0   // levels taken by the optional wrapper
+                if depth == 1 && name != "selfassessments" && name != "selfassessment" {
+                    return fail("expected a <selfAssessment> or <selfAssessments> document, found <\(name)>")
+                }
+                switch depth - base {
+                case 1:
+                    if name != "selfassessment" { return fail("expected <selfAssessment>, found <\(name)>") }
+                    let attributes = Dictionary(attributes, uniquingKeysWith: { a, _ in a })
+                    agency = attributes["agency"] ?? attributes["agency_id"]
+                    if let agency, let name = attributes["name"], !name.isEmpty { reader.agencyNames[agency] = name }
+                case 2:
+                    var renamed: [(String, String)] = []
+                    for (key, value) in attributes {
+                        renamed.append((key == "question" ? "question_id" : key == "value" ? "answer" : key, value))
+                    }
+                    startRow(renamed, defaults: agency.map { ["agency_id": $0] } ?? [:])
+                    if name != "answer" { rowProblem = "unexpected element <\(name)>, expected <answer>" }
+                case 3:
+                    field = name == "question" ? "question_id" : name == "value" ? "answer" : name
+                    text.removeAll(keepingCapacity: true)
+                default:
+                    rowProblem = rowProblem ?? "unexpected element <\(name)> inside <answer>"
+                }
+            }
+        }
+
+        func end() {
+            let base = reader.kind == .selfAssessments && stack.first == "selfassessments" ? 1 : 0
+            switch depth - base {
+            case 2: finishRow()
+            case 3:
+                if let field { setField(field, String(decoding: text, as: UTF8.self)) }
+                field = nil
+            case 1 where reader.kind == .selfAssessments: agency = nil
+            default: break
+            }
+            depth -= 1
+            stack.removeLast()
+        }
+    }
+}
+
+private func state(_ pointer: UnsafeMutableRawPointer?) -> XMLRowReader.ParseState {
+    Unmanaged<XMLRowReader.ParseState>.fromOpaque(pointer!).takeUnretainedValue()
+}
+
+/// Element and attribute names are case-insensitive (ASCII).
+private func lowercasedName(_ pointer: UnsafePointer<xmlChar>?) -> String {
+    guard let pointer else { return "" }
+    return String(cString: pointer).lowercased()
+}
+
+private let onStartElement: startElementNsSAX2Func = { context, localName, _, _, _, _, attributeCount, _, attributes in
+    let s = state(context)
+    var pairs: [(String, String)] = []
+    if let attributes, attributeCount > 0 {
+        // Five pointers per attribute: local name, prefix, URI, value start, value end.
+        for i in 0..<Int(attributeCount) {
+            let base = i * 5
+            guard let start = attributes[base + 3], let end = attributes[base + 4] else { continue }
+            let value = String(decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
+            pairs.append((lowercasedName(attributes[base]), value))
+        }
+    }
+    s.start(lowercasedName(localName), pairs)
+}
+
+private let onEndElement: endElementNsSAX2Func = { context, _, _, _ in state(context).end() }
+
+private let onCharacters: charactersSAXFunc = { context, characters, length in
+    let s = state(context)
+    guard s.field != nil, let characters else { return }
+    s.text.append(contentsOf: UnsafeBufferPointer(start: characters, count: Int(length)))
+}
+
+private let onDocumentType: internalSubsetSAXFunc = { context, _, _, _ in
+    state(context).fail("document type declarations (DOCTYPE) are not allowed: entities and DTDs are refused for safety")
+}
+
+private let onEntityDeclaration: entityDeclSAXFunc = { context, _, _, _, _, _ in
+    state(context).fail("entity declarations are not allowed")
+}
+
+private let onGetEntity: getEntitySAXFunc = { _, _ in nil }
+
+private let onReference: referenceSAXFunc = { context, _ in
+    state(context).fail("entity references are not allowed")
+}
+
+private let onError: xmlStructuredErrorFunc = { context, error in
+    guard let context, let error = error?.pointee else { return }
+    guard error.level == XML_ERR_FATAL || error.level == XML_ERR_ERROR else { return }
+    var message = error.message.map { String(cString: $0) } ?? "XML error"
+    while message.last == "\n" || message.last == " " { message.removeLast() }
+    if let first = message.first { message = first.lowercased() + message.dropFirst() }
+    state(context).fail("invalid XML: \(message)", line: Int(error.line), column: Int(max(error.int2, 1)))
+}

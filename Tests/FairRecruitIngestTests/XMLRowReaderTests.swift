@@ -1,0 +1,121 @@
+import FairRecruitCore
+import Foundation
+import Testing
+@testable import FairRecruitIngest
+
+private func rows(_ name: String, _ bytes: [UInt8], kind: XMLRowReader.Kind = .feeRecords) throws -> [FieldRow] {
+    var rows: [FieldRow] = []
+    let known = kind == .feeRecords ? FeeColumns.all : AnswerColumns.all
+    try XMLRowReader(path: temporaryFile(name, bytes), kind: kind, known: known).read { rows.append($0) }
+    return rows
+}
+
+private func rows(_ name: String, _ text: String, kind: XMLRowReader.Kind = .feeRecords) throws -> [FieldRow] {
+    try rows(name, Array(text.utf8), kind: kind)
+}
+
+/// The message of the error `body` throws, or nil.
+private func failure(_ body: () throws -> Void) -> String? {
+    do { try body(); return nil } catch { return "\(error)" }
+}
+
+@Suite struct XMLRowReaderTests {
+    @Test func fieldsComeFromAttributesOrChildrenWhateverTheirCase() throws {
+        let result = try rows("fees.xml", """
+        <?xml version="1.0"?>
+        <FeeRecords>
+          <fee Agency_ID="A1" worker_id="W1" passport_no="P123"><AMOUNT>100.50</AMOUNT><description>a &amp; b</description></fee>
+          <fee agency_id="A1"><![CDATA[ignored]]></fee>
+        </FeeRecords>
+        """)
+        #expect(result.count == 2)
+        #expect(result[0].values == ["agency_id": "A1", "worker_id": "W1", "amount": "100.50", "description": "a & b"])
+        #expect(result[0].location.line == 3)
+        #expect(result[0].problem == nil)
+    }
+
+    @Test func aFieldGivenTwiceOrAnUnexpectedElementSpoilsOnlyItsRow() throws {
+        let result = try rows("twice.xml", """
+        <feeRecords>
+        <fee agency_id="A1"><agency_id>A2</agency_id></fee>
+        <payment agency_id="A1"/>
+        <fee agency_id="A1"><amount><value>1</value></amount></fee>
+        <fee agency_id="A1"/>
+        </feeRecords>
+        """)
+        #expect(result.map(\.problem) == ["field 'agency_id' is given twice", "unexpected element <payment>, expected <fee>",
+                                          "unexpected element <value> inside <amount>", nil])
+    }
+
+    @Test func selfAssessmentsCarryTheAgencyAndItsName() throws {
+        let reader = XMLRowReader(path: temporaryFile("answers.xml", """
+        <selfAssessments>
+          <selfAssessment agency="A1" name="Agency One"><answer question="Q1" value="yes"><evidence>e.pdf</evidence><comment>c</comment></answer></selfAssessment>
+          <selfAssessment agency="A2"><answer question="Q2"><value>no</value></answer></selfAssessment>
+        </selfAssessments>
+        """), kind: .selfAssessments, known: AnswerColumns.all)
+        var result: [FieldRow] = []
+        try reader.read { result.append($0) }
+        #expect(result.map(\.values) == [
+            ["agency_id": "A1", "question_id": "Q1", "answer": "yes", "evidence": "e.pdf", "comment": "c"],
+            ["agency_id": "A2", "question_id": "Q2", "answer": "no"],
+        ])
+        #expect(reader.agencyNames == ["A1": "Agency One"])
+    }
+
+    @Test func anExternalEntityIsRefusedAndTheFileItNamesNeverRead() throws {
+        let secret = temporaryFile("secret.txt", "TOP-SECRET-CONTENT")
+        let message = failure {
+            _ = try rows("xxe.xml", """
+            <?xml version="1.0"?>
+            <!DOCTYPE feeRecords [ <!ENTITY xxe SYSTEM "file://\(secret)"> ]>
+            <feeRecords><fee agency_id="&xxe;"/></feeRecords>
+            """)
+        }
+        #expect(message?.contains("xxe.xml:2:") == true)
+        #expect(message?.contains("DOCTYPE") == true)
+        #expect(message?.contains("TOP-SECRET") == false)
+    }
+
+    @Test func aBillionLaughsDocumentIsRefusedAtOnce() throws {
+        var entities = "<!ENTITY lol \"lol\">"
+        for i in 1...9 { entities += "<!ENTITY lol\(i) \"" + String(repeating: "&lol\(i == 1 ? "" : String(i - 1));", count: 10) + "\">" }
+        let start = Date()
+        let message = failure { _ = try rows("laughs.xml", "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\(entities)]>\n<feeRecords><fee agency_id=\"&lol9;\"/></feeRecords>") }
+        #expect(message?.contains("DOCTYPE") == true)
+        #expect(Date().timeIntervalSince(start) < 2)
+    }
+
+    @Test func anUndeclaredEntityIsAnError() {
+        #expect(failure { _ = try rows("entity.xml", "<feeRecords>\n<fee agency_id=\"&nope;\"/></feeRecords>") }?.contains("entity.xml:2:") == true)
+    }
+
+    @Test func deepNestingIsBounded() {
+        let deep = "<feeRecords>" + String(repeating: "<a>", count: 100_000) + String(repeating: "</a>", count: 100_000) + "</feeRecords>"
+        #expect(failure { _ = try rows("deep.xml", deep) }?.hasSuffix("error: elements are nested deeper than 16 levels") == true)
+    }
+
+    @Test func aTruncatedFileStopsWithItsLocation() {
+        let message = failure { _ = try rows("truncated.xml", "<feeRecords>\n<fee agency_id=\"A1\"/>\n<fee agency_id=\"A") }
+        #expect(message?.contains("truncated.xml:3:") == true)
+        #expect(message?.contains("invalid XML") == true)
+    }
+
+    @Test func encodingsFollowTheSameRulesAsCSV() throws {
+        let text = "<feeRecords><fee agency_id=\"Ñandú\"/></feeRecords>"
+        #expect(try rows("bom.xml", [0xEF, 0xBB, 0xBF] + Array(text.utf8)).first?.values["agency_id"] == "Ñandú")
+        var utf16: [UInt8] = [0xFE, 0xFF]
+        for unit in ("<?xml version=\"1.0\" encoding=\"UTF-16\"?>" + text).utf16 { utf16 += [UInt8(unit >> 8), UInt8(unit & 0xFF)] }
+        #expect(try rows("utf16.xml", utf16).first?.values["agency_id"] == "Ñandú")
+        // Latin-1 is refused even when the document declares it.
+        let latin1 = Array("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<feeRecords><fee agency_id=\"".utf8) + [0xD1] + Array("\"/></feeRecords>".utf8)
+        let message = failure { _ = try rows("latin1.xml", latin1) }
+        #expect(message?.contains("latin1.xml:2:") == true)
+        #expect(message?.contains("UTF-8") == true)
+    }
+
+    @Test func theWrongDocumentIsAFileError() {
+        #expect(failure { _ = try rows("wrong.xml", "<selfAssessment/>") }?.hasSuffix("error: expected a <feeRecords> document, found <selfassessment>") == true)
+        #expect(failure { _ = try rows("empty.xml", "") }?.hasSuffix("error: the file is empty") == true)
+    }
+}
