@@ -52,9 +52,22 @@ private func exampleFiles() -> [String] {
                 }
             }
         }
-        withKnownIssue("the library's worked examples are being completed", isIntermittent: true) {
-            #expect(missing == [])
+        #expect(missing == [])
+    }
+
+    /// Every numeric cap must be traceable to its line in the standards brief or its verification
+    /// addendum: the cap line carries a comment naming the section and row.
+    @Test func everyCapCitesItsSourceLine() throws {
+        let folder = root + "/Standards"
+        var untraced: [String] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder).sorted() where name.hasSuffix(".yaml") {
+            let lines = try String(contentsOfFile: folder + "/" + name, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            for (index, line) in lines.enumerated() where line.contains("cap: {") || line.contains("cap:{") {
+                let comment = line.split(separator: "#", maxSplits: 1).dropFirst().first ?? ""
+                if !(comment.contains("brief") || comment.contains("verification.md")) { untraced.append("\(name):\(index + 1)") }
+            }
         }
+        #expect(untraced == [])
     }
 
     @Test func theCrosswalkDocumentIsFresh() throws {
