@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .executable(name: "fairrecruit", targets: ["fairrecruit"]),
         .library(name: "FairRecruitCore", targets: ["FairRecruitCore"]),
+        // Every library module, for tools built on FairRecruit (the fuzz targets in Fuzz/).
+        .library(name: "FairRecruitKit", targets: ["FairRecruitCore", "FairRecruitStandards", "FairRecruitIngest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),

@@ -106,3 +106,21 @@ private func messages(_ names: String...) throws -> [String] {
         #expect(library.standard("np-fvft-2015") != nil)
     }
 }
+
+/// Hostile standard files (see Tests/FuzzRegressions/standards): each is refused with located
+/// diagnostics, never a crash.
+@Suite(.serialized) struct StandardFuzzRegressionTests {
+    static let files: [String] = {
+        let folder = root + "/Tests/FuzzRegressions/standards"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted().map { "Tests/FuzzRegressions/standards/" + $0 }
+    }()
+
+    @Test(arguments: files)
+    func aHostileStandardIsRefusedWithLocatedDiagnostics(path: String) throws {
+        _ = FileManager.default.changeCurrentDirectoryPath(root)
+        let library = try StandardsLibrary.load(tablesDirectory: "Standards", directories: [], files: [path], currencies: ["NPR"])
+        let mine = library.diagnostics.filter { $0.location.file == path }
+        #expect(!mine.isEmpty)
+        #expect(mine.allSatisfy { $0.location.line >= 1 && $0.location.column >= 1 })
+    }
+}

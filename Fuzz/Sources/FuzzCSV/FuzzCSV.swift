@@ -1,0 +1,32 @@
+import FairRecruitCore
+import FairRecruitIngest
+import Foundation
+
+// Fee-record CSV, read and validated exactly as an audit does. The input goes through a file in
+// memory-backed /dev/shm because the readers stream from files.
+private let path = "/dev/shm/fairrecruit-fuzz-\(getpid()).csv"
+private let categories = FeeCategories(categories: [
+    .init(code: "recruitment_fee", title: "Recruitment fee", synonyms: ["placement fee"]),
+    .init(code: "other", title: "Other", requiresDescription: true),
+], groups: [:])
+private let rates = ExchangeRates([.init(currency: "NPR", unitsPerUSD: ExactDecimal(100), asOf: Day(iso: "2024-01-01")!, source: "fuzz")], origin: "fuzz")
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    FileManager.default.createFile(atPath: path, contents: Data(bytes: data, count: size))
+    let ledger = FeeLedger(asOf: Day(iso: "2026-06-30")!, categories: categories, occupations: Occupations([]), rates: rates, agencyFilter: nil)
+    do { try ledger.readCSV(path); ledger.finish() } catch {}
+    return 0
+}
+
+// SwiftPM names an executable's entry point FuzzCSV_main; hand control to libFuzzer's driver there.
+@_silgen_name("LLVMFuzzerRunDriver")
+private func runDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                       _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
+
+@_cdecl("FuzzCSV_main")
+public func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return runDriver(&count, &arguments, fuzz)
+}

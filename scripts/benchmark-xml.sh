@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): audit a generated fee-record XML file and, in the same run, parse the
+# same file with `xmllint --stream --noout`. Prints wall time and peak memory of both and the ratio.
+#   scripts/benchmark-xml.sh [RECORDS]        (default 1000000)
+# Needs xmllint (Debian: libxml2-utils) and GNU time (/usr/bin/time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+records=${1:-1000000}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 scripts/generate-fees.py "$records" xml "$work/fees.xml"
+swift build -c release --product fairrecruit >/dev/null
+measure() { # label, command...: prints "label seconds peak_kib"
+  local label=$1; shift
+  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
+  read -r seconds kib < "$work/time"
+  echo "$label $seconds $kib"
+}
+echo "file: $records records, $(du -m "$work/fees.xml" | cut -f1) MiB"
+audit=$(measure audit .build/release/fairrecruit audit --standard employer-pays --fees "$work/fees.xml" --as-of 2026-12-31 --output "$work/out")
+bare=$(measure xmllint xmllint --stream --noout "$work/fees.xml")
+printf '%-8s %8s s %10s KiB peak\n' $audit $bare
+read -r _ audit_s audit_kib <<<"$audit"; read -r _ bare_s _ <<<"$bare"
+python3 -c "print(f'audit / xmllint time: {float($audit_s)/float($bare_s):.2f} (target 0.75)')"
