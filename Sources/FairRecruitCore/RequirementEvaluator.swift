@@ -109,7 +109,6 @@ struct RequirementEvaluator {
             result.status = ok ? .met : .notMet
             result.message = "\(question.id) answered \(value), expected a date within \(days) days before \(input.asOf)"
         }
-        if result.status == .met { result.evidence = [answer.location] }
         return result
     }
 }

@@ -155,7 +155,7 @@ public struct Finding: Sendable, Hashable {
 }
 
 /// The SDG 10.7.1 recruitment-cost indicator and fee totals for one agency.
-public struct FeeSummary: Sendable, Hashable {
+public struct FeeSummary: Sendable {
     public var records: Int
     public var workers: Int
     public var workersCharged: Int
@@ -166,14 +166,6 @@ public struct FeeSummary: Sendable, Hashable {
     public var denominator: Int
     /// Each placement's cost in months of wage, for histograms.
     public var costToWage: [ExactDecimal]
-
-    public static func == (a: Self, b: Self) -> Bool {
-        a.records == b.records && a.workers == b.workers && a.workersCharged == b.workersCharged
-            && a.workerBorne.elementsEqual(b.workerBorne, by: { $0 == $1 }) && a.costToWageMean == b.costToWageMean
-            && a.costToWageMedian == b.costToWageMedian && a.workersWithoutWage == b.workersWithoutWage
-            && a.denominator == b.denominator && a.costToWage == b.costToWage
-    }
-    public func hash(into hasher: inout Hasher) { hasher.combine(records); hasher.combine(workers) }
 }
 
 /// Everything an audit of one agency found, ready for the reporters.
@@ -199,7 +191,7 @@ public struct AuditResult: Sendable {
 }
 
 /// What one input file contributed to an audit, for the report's `inputs` section.
-public struct InputReport: Sendable, Hashable {
+public struct InputReport: Sendable {
     public var file: String
     public var format: String
     public var rowsRead: Int
@@ -213,9 +205,4 @@ public struct InputReport: Sendable, Hashable {
         self.file = file; self.format = format; self.rowsRead = rowsRead; self.rowsAccepted = rowsAccepted
         self.rowsRejected = rowsRejected; self.rowsOtherAgency = rowsOtherAgency; self.rejections = rejections
     }
-    public static func == (a: Self, b: Self) -> Bool {
-        a.file == b.file && a.rowsRead == b.rowsRead && a.rowsAccepted == b.rowsAccepted && a.rowsRejected == b.rowsRejected
-            && a.rowsOtherAgency == b.rowsOtherAgency && a.rejections.elementsEqual(b.rejections, by: { $0 == $1 })
-    }
-    public func hash(into hasher: inout Hasher) { hasher.combine(file); hasher.combine(rowsRead) }
 }

@@ -127,13 +127,11 @@ public struct ExchangeRates: Sendable {
     }
     /// Per currency, sorted by date.
     private let rates: [String: [Rate]]
-    public let origin: String
 
-    public init(_ rates: [Rate], origin: String) {
+    public init(_ rates: [Rate]) {
         var grouped: [String: [Rate]] = [:]
         for rate in rates { grouped[rate.currency, default: []].append(rate) }
         self.rates = grouped.mapValues { $0.sorted { $0.asOf < $1.asOf } }
-        self.origin = origin
     }
 
     public var currencies: [String] { rates.keys.sorted() }

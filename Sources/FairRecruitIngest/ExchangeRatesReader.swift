@@ -22,6 +22,6 @@ public enum ExchangeRatesReader {
             guard let source = row["source"] else { throw fail("source is missing: every rate needs its source") }
             rates.append(ExchangeRates.Rate(currency: currency, unitsPerUSD: units, asOf: day, source: source))
         }
-        return ExchangeRates(rates, origin: path)
+        return ExchangeRates(rates)
     }
 }

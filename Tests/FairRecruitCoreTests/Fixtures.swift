@@ -19,7 +19,7 @@ enum Fixture {
         .init(currency: "NPR", unitsPerUSD: ExactDecimal(100), asOf: Day(iso: "2024-01-01")!, source: "test"),
         .init(currency: "NPR", unitsPerUSD: ExactDecimal(125), asOf: Day(iso: "2026-01-01")!, source: "test"),
         .init(currency: "MYR", unitsPerUSD: ExactDecimal(4), asOf: Day(iso: "2024-01-01")!, source: "test"),
-    ], origin: "test")
+    ])
 
     static func requirement(_ id: String, severity: Severity = .major, weight: Int? = nil, _ checks: [Check],
                             scope: Scope = Scope(), effective: DateRange = DateRange(), deadline: Int? = nil,

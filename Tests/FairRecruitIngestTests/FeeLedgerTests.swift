@@ -12,7 +12,7 @@ private let occupations = Occupations([.init(code: "domestic_worker", title: "Do
 private let rates = ExchangeRates([
     .init(currency: "NPR", unitsPerUSD: ExactDecimal(100), asOf: Day(iso: "2024-01-01")!, source: "t"),
     .init(currency: "MYR", unitsPerUSD: ExactDecimal(4), asOf: Day(iso: "2024-01-01")!, source: "t"),
-], origin: "t")
+])
 private let header = "agency_id,worker_id,origin,destination,category,amount,currency,paid_by,paid_on,refunded_amount,refunded_on,monthly_wage,wage_currency,occupation,record_id,description\n"
 
 private func ledger(_ name: String, _ rows: [String], agency: String? = nil) throws -> FeeLedger {

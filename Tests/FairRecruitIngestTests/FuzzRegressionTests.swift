@@ -22,7 +22,7 @@ func isLocated(_ error: IngestError, _ path: String) -> Bool {
 
 @Suite struct FuzzRegressionTests {
     let categories = FeeCategories(categories: [.init(code: "recruitment_fee", title: "Recruitment fee")], groups: [:])
-    let rates = ExchangeRates([.init(currency: "NPR", unitsPerUSD: ExactDecimal(100), asOf: Day(iso: "2024-01-01")!, source: "t")], origin: "t")
+    let rates = ExchangeRates([.init(currency: "NPR", unitsPerUSD: ExactDecimal(100), asOf: Day(iso: "2024-01-01")!, source: "t")])
 
     @Test(arguments: regressionFiles("csv") + regressionFiles("xml"))
     func aHostileInputIsReadOrRefusedWithALocation(path: String) {

@@ -9,7 +9,7 @@ private let categories = FeeCategories(categories: [
     .init(code: "recruitment_fee", title: "Recruitment fee", synonyms: ["placement fee"]),
     .init(code: "other", title: "Other", requiresDescription: true),
 ], groups: [:])
-private let rates = ExchangeRates([.init(currency: "NPR", unitsPerUSD: ExactDecimal(100), asOf: Day(iso: "2024-01-01")!, source: "fuzz")], origin: "fuzz")
+private let rates = ExchangeRates([.init(currency: "NPR", unitsPerUSD: ExactDecimal(100), asOf: Day(iso: "2024-01-01")!, source: "fuzz")])
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

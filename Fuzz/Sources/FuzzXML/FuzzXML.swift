@@ -5,7 +5,7 @@ import Foundation
 // Fee records and self-assessments as XML, through the same path as an audit.
 private let path = "/dev/shm/fairrecruit-fuzz-\(getpid()).xml"
 private let categories = FeeCategories(categories: [.init(code: "recruitment_fee", title: "Recruitment fee")], groups: [:])
-private let rates = ExchangeRates([.init(currency: "NPR", unitsPerUSD: ExactDecimal(100), asOf: Day(iso: "2024-01-01")!, source: "fuzz")], origin: "fuzz")
+private let rates = ExchangeRates([.init(currency: "NPR", unitsPerUSD: ExactDecimal(100), asOf: Day(iso: "2024-01-01")!, source: "fuzz")])
 private let questions = ["Q1": Question(id: "Q1", text: "?", answer: .yesNo, expect: .answer("yes"))]
 
 @_cdecl("LLVMFuzzerTestOneInput")
