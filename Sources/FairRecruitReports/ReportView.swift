@@ -206,10 +206,10 @@ struct ReportView {
         summary.coverageThousandths.map { Format.tenths($0).formatted(minimumFractionDigits: 1) + " %" } ?? "—"
     }
 
-    /// Horizontal bars, one per status, in a fixed 560-wide view box; lengths in whole units so
-    /// that the output is the same on every machine.
+    /// Horizontal bars, one per status, in a fixed 460-wide view box (narrow enough that its text
+    /// stays readable when a phone shrinks it); lengths in whole units, so output is byte-stable.
     static func statusChart(_ statuses: [Status]) -> StatusChart {
-        let barX = 150, barSpace = 340, rowHeight = 34
+        let barX = 130, barSpace = 280, rowHeight = 34
         let order: [Status] = [.met, .partiallyMet, .notMet, .notAssessed, .notApplicable]
         let counts = order.map { status in statuses.filter { $0 == status }.count }
         let largest = max(counts.max() ?? 0, 1)
@@ -219,7 +219,7 @@ struct ReportView {
                              x: barX, y: 8 + row * rowHeight, textY: 8 + row * rowHeight + 17, barWidth: width,
                              countX: barX + width + 8)
         }
-        return StatusChart(width: 560, height: 8 + order.count * rowHeight, bars: bars)
+        return StatusChart(width: 460, height: 8 + order.count * rowHeight, bars: bars)
     }
 
     /// Bins of the cost-to-wage histogram, in months of wage: nothing paid, then up to 0.5, 1, 2,
@@ -235,7 +235,7 @@ struct ReportView {
             let bin = bins.firstIndex { $0.upTo.map { ratio <= $0 } ?? true }!
             counts[bin] += 1
         }
-        let left = 20, slot = 74, barWidth = 56, top = 24, plotHeight = 150
+        let left = 20, slot = 60, barWidth = 46, top = 24, plotHeight = 150
         let baseline = top + plotHeight
         let largest = max(counts.max() ?? 0, 1)
         let result = counts.enumerated().map { i, count in
