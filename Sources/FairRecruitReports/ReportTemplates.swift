@@ -18,8 +18,13 @@ public struct ReportTemplates: Sendable {
 
     private let library: MustacheLibrary
 
-    /// Templates from their Mustache source, by name; `files` names where each came from, for messages.
-    public init(_ templates: [String: String], files: [String: String] = [:]) throws(TemplateError) {
+    /// Templates from their Mustache source, by name; `files` names where each came from, for
+    /// messages. Every template in `required` must be there, so that rendering cannot miss one.
+    public init(_ templates: [String: String], files: [String: String] = [:], required: [String] = [report],
+                directories: [String] = []) throws(TemplateError) {
+        for name in required where templates[name] == nil {
+            throw .missing(name: name + Self.fileExtension, directories: directories)
+        }
         var library = MustacheLibrary()
         for (name, text) in templates.sorted(by: { $0.key < $1.key }) {
             let file = files[name] ?? name + Self.fileExtension
@@ -35,8 +40,7 @@ public struct ReportTemplates: Sendable {
         self.library = library
     }
 
-    /// Reads the `*.mustache` files of each folder in turn (later folders win) and checks that
-    /// every template in `required` exists.
+    /// Reads the `*.mustache` files of each folder in turn (later folders win).
     public static func load(from directories: [String], required: [String] = [report]) throws(TemplateError) -> ReportTemplates {
         var texts: [String: String] = [:], files: [String: String] = [:]
         let fm = FileManager.default
@@ -58,21 +62,16 @@ public struct ReportTemplates: Sendable {
                 files[name] = path
             }
         }
-        for name in required where texts[name] == nil {
-            throw .missing(name: name + fileExtension, directories: directories)
-        }
-        return try ReportTemplates(texts, files: files)
+        return try ReportTemplates(texts, files: files, required: required, directories: directories)
     }
 
-    /// Renders a view model with a template; the template must exist (`load` checked it).
+    /// Renders a view model with a template; the template must exist (`required` when loading).
     public func render(_ view: Any, template name: String) -> String {
         guard let text = library.render(view, withTemplate: name) else {
             preconditionFailure("template \(name) was not loaded")
         }
         return text
     }
-
-    public func contains(_ name: String) -> Bool { library.getTemplate(named: name) != nil }
 
     static func describe(_ error: Error) -> String {
         switch error as? MustacheTemplate.Error {
