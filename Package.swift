@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Model, evaluation, scoring and action plan. No file or network I/O.
@@ -28,8 +29,11 @@ let package = Package(
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
         // Reading fee records and self-assessments (CSV and XML) into validated values.
         .target(name: "FairRecruitIngest", dependencies: ["FairRecruitCore", "CLibXML2"]),
-        // JSON and Markdown reports.
-        .target(name: "FairRecruitReports", dependencies: ["FairRecruitCore"]),
+        // JSON, Markdown, HTML (Mustache templates) and CSV reports.
+        .target(name: "FairRecruitReports", dependencies: [
+            "FairRecruitCore",
+            .product(name: "Mustache", package: "swift-mustache"),
+        ]),
         // Commands and the audit pipeline that ties the modules together.
         .target(name: "FairRecruitCLI", dependencies: [
             "FairRecruitCore", "FairRecruitStandards", "FairRecruitIngest", "FairRecruitReports",

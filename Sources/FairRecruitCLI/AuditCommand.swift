@@ -37,13 +37,13 @@ extension FairRecruitCommand {
         @Option(name: .customLong("as-of"), help: "The audit date, YYYY-MM-DD (default: today, UTC).")
         var asOf: Day?
 
-        @Option(help: "Report formats, comma-separated: json,md (default json,md).")
+        @Option(help: "Report formats, comma-separated: json, md, html, csv (default json,md).")
         var format: String = "json,md"
 
         @Option(help: "Output folder (default Reports/).")
         var output: String?
 
-        @Option(help: "Report templates folder; not supported yet.")
+        @Option(help: "A folder of report templates (*.mustache) replacing the shipped ones of the same name (see Templates/README.md).")
         var templates: String?
 
         @Option(name: .customLong("fail-on"), help: "Exit 1 on a not-met finding of this severity or worse: critical, major or minor.")
@@ -70,7 +70,7 @@ extension FairRecruitCommand {
         func validate() throws {
             if standard.isEmpty { throw ValidationError("give at least one --standard (see 'fairrecruit standards list')") }
             if fees.isEmpty && assessment.isEmpty { throw ValidationError("give at least one of --fees and --assessment") }
-            for (name, value) in [("--registry", registry), ("--templates", templates), ("--history", history),
+            for (name, value) in [("--registry", registry), ("--history", history),
                                   ("--baseline", baseline), ("--waivers", waivers)] where value != nil {
                 throw ValidationError("\(name) is not supported yet")
             }
@@ -100,6 +100,7 @@ extension FairRecruitCommand {
             config.assessments = assessment
             config.agency = agency
             config.rates = rates
+            config.templates = templates
             config.formats = (try? Self.formats(format)) ?? [.json, .md]
             config.failOn = failOn
             config.minScore = minScore

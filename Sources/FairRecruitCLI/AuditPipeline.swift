@@ -17,6 +17,8 @@ public struct AuditConfiguration: Sendable {
     public var asOf: Day
     public var formats: [Format] = [.json, .md]
     public var output: String
+    /// A folder of report templates that replace the shipped ones of the same name (`--templates`).
+    public var templates: String?
     public var failOn: Severity?
     public var minScore: ExactDecimal?
     public var includeUnverified = false
@@ -100,9 +102,8 @@ public struct AuditPipeline: Sendable {
         guard !config.fees.isEmpty || !config.assessments.isEmpty else {
             throw CommandFailure(.usage, "error: give at least one of --fees and --assessment")
         }
-        if let unsupported = config.formats.first(where: { $0 == .html || $0 == .csv }) {
-            throw CommandFailure(.usage, "error: --format \(unsupported.rawValue) is not supported yet; use json and md")
-        }
+        // Templates are checked before any input is read, so that a broken template fails fast.
+        let reporters = try reporters(for: config.formats, templates: config.templates)
         let rates = try loadRates(config.rates)
         let library = try loadLibrary(directories: config.standardDirectories, files: config.standards.filter(Self.isPath), rates: rates)
         let standards = try Self.select(config.standards, from: library)
@@ -127,12 +128,16 @@ public struct AuditPipeline: Sendable {
             + answers.files.map { Self.inputReport($0, agency: agency, other: answers.otherAgencyRows[$0.file] ?? 0) }
         let agencyRows = Set(input.records.map(\.location))
         let notes = ledger.notes.filter { agencyRows.contains($0.location) }
+        let agencyAnswers = (answers.answers[agency] ?? [:]).values.sorted { $0.location < $1.location }
         let report = AuditReport(result: result, toolVersion: Self.toolVersion, agencyName: answers.agencyNames[agency],
-                                 inputs: inputs, dataQuality: notes)
+                                 inputs: inputs, dataQuality: notes, answers: agencyAnswers)
 
-        let written = try write(report, formats: config.formats, to: config.output)
+        let written = try write(report, reporters: reporters, to: config.output)
         var status = ExitStatus.ok
         var warnings: [String] = []
+        if config.templates != nil && !config.formats.contains(.html) {
+            warnings.append("--templates has no effect without --format html")
+        }
         if let failOn = config.failOn, Self.breaches(result, failOn: failOn, includeUnverified: config.includeUnverified) {
             status = .thresholdBreached
             warnings.append("threshold breached: a not-met finding of severity \(failOn.rawValue) or worse")
@@ -181,24 +186,42 @@ public struct AuditPipeline: Sendable {
         }
     }
 
-    func write(_ report: AuditReport, formats: [AuditConfiguration.Format], to folder: String) throws(CommandFailure) -> [String] {
-        let reporters: [any Reporter] = formats.compactMap { format in
+    /// One reporter per format; HTML reads the shipped templates, then those of `--templates`.
+    func reporters(for formats: [AuditConfiguration.Format], templates: String?) throws(CommandFailure) -> [any Reporter] {
+        var reporters: [any Reporter] = []
+        for format in formats {
             switch format {
-            case .json: JSONReporter()
-            case .md: MarkdownReporter()
-            case .html, .csv: nil
+            case .json: reporters.append(JSONReporter())
+            case .md: reporters.append(MarkdownReporter())
+            case .csv: reporters.append(CSVReporter())
+            case .html:
+                do {
+                    let folders = [layout.templates] + (templates.map { [$0] } ?? [])
+                    reporters.append(HTMLReporter(templates: try ReportTemplates.load(from: folders)))
+                } catch {
+                    let status: ExitStatus = switch error {
+                    case .invalid: .badData
+                    case .empty: .usage
+                    case .unreadable, .missing: .unreadable
+                    }
+                    throw CommandFailure(status, error.description)
+                }
             }
         }
+        return reporters
+    }
+
+    func write(_ report: AuditReport, reporters: [any Reporter], to folder: String) throws(CommandFailure) -> [String] {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
             throw CommandFailure(.unreadable, "\(folder): error: cannot create the output folder")
         }
         var written: [String] = []
-        for reporter in reporters {
-            let path = folder.appendingPath(reporter.fileName)
+        for file in reporters.flatMap({ $0.files(for: report) }) {
+            let path = folder.appendingPath(file.name)
             do {
-                try Data(reporter.render(report).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+                try Data(file.contents.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
             } catch {
                 throw CommandFailure(.unreadable, "\(path): error: cannot write the report")
             }

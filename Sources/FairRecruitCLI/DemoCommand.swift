@@ -4,7 +4,7 @@ import FairRecruitCore
 extension FairRecruitCommand {
     struct Demo: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Audit the shipped example agency and write its reports to Reports/demo/.",
+            abstract: "Audit the shipped example agency and write its reports (JSON, Markdown, HTML, CSV) to Reports/demo/.",
             discussion: "The demo agency is described in Examples/demo/README.md. Its audit date is fixed, so the reports are the same on every run.")
 
         /// The demo's data ends in September 2026; a fixed date keeps its reports reproducible.
@@ -20,6 +20,7 @@ extension FairRecruitCommand {
                                             output: output ?? layout.reports.appendingPath("demo"))
             config.fees = [demo.appendingPath("fees.csv")]
             config.assessments = [demo.appendingPath("assessment.csv")]
+            config.formats = AuditConfiguration.Format.allCases   // the demo shows every report
             try runReportingFailures { () throws(CommandFailure) -> ExitStatus in
                 let outcome = try AuditPipeline(layout: layout).run(config)
                 printSummary(outcome)

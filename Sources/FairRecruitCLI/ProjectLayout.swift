@@ -7,6 +7,8 @@ public struct ProjectLayout: Sendable {
     public var standards: String { root.appendingPath("Standards") }
     public var examples: String { root.appendingPath("Examples") }
     public var reports: String { root.appendingPath("Reports") }
+    /// The shipped report templates; `--templates DIR` overrides some of them.
+    public var templates: String { root.appendingPath("Templates") }
 
     public static func locate() -> ProjectLayout {
         let fm = FileManager.default

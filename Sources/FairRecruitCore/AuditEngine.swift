@@ -39,21 +39,17 @@ public struct AuditEngine: Sendable {
         return AuditResult(
             agencyID: input.agencyID, asOf: input.asOf, standards: standards, requirements: requirements,
             findings: findings, actions: actions, fees: FeeIndicator.summary(book: book, input: input),
-            reimbursementsDue: Self.reimbursementTotals(requirements, records: input.records),
+            reimbursementsDue: Self.totals(OwedRecord.schedule(requirements, records: input.records, asOf: input.asOf)),
             pendingRefunds: pending.sorted { ($0.dueDate, $0.location) < ($1.dueDate, $1.location) },
             workersFromRecords: true, records: input.records)
     }
 
     /// Each record counted once, at the largest amount any check owes for it (§5).
-    static func reimbursementTotals(_ results: [RequirementResult], records: [FeeRecord]) -> [(currency: String, amount: ExactDecimal)] {
-        var largest: [Int: ExactDecimal] = [:]
-        for result in results {
-            for check in result.checks {
-                for owed in check.owed { largest[owed.record] = (largest[owed.record] ?? .zero).max(owed.amount) }
-            }
-        }
+    static func totals(_ schedule: [OwedRecord]) -> [(currency: String, amount: ExactDecimal)] {
         var perCurrency: [String: ExactDecimal] = [:]
-        for (index, amount) in largest { perCurrency[records[index].currency, default: .zero] += amount }
+        for owed in schedule {
+            perCurrency[owed.record.currency, default: .zero] += owed.amount
+        }
         return perCurrency.sorted { $0.key < $1.key }.map { (currency: $0.key, amount: $0.value) }
     }
 }

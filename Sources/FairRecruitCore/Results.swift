@@ -79,13 +79,14 @@ public struct ScoreSummary: Sendable, Hashable {
     }
     public var coverage: ExactDecimal? { coverageThousandths.map { ExactDecimal(scaled: Int128($0) * 1000) } }
 
+    /// The letter a score alone earns (A ≥ 90, B ≥ 75, C ≥ 60, D ≥ 40, else E), before the
+    /// critical-requirement cap and the coverage rule; charts colour scores by it.
+    public static func letter(scoreTenths tenths: Int) -> String {
+        tenths >= 900 ? "A" : tenths >= 750 ? "B" : tenths >= 600 ? "C" : tenths >= 400 ? "D" : "E"
+    }
+
     public var rating: String {
-        let letter: String
-        if let tenths = scoreTenths {
-            letter = tenths >= 900 ? "A" : tenths >= 750 ? "B" : tenths >= 600 ? "C" : tenths >= 400 ? "D" : "E"
-        } else {
-            letter = "NR"
-        }
+        let letter = scoreTenths.map(Self.letter) ?? "NR"
         if criticalNotMet { return (letter == "E") ? "E" : "D" }
         if letter == "NR" || (coverageThousandths ?? 0) < 800 { return "NR" }
         return letter
@@ -184,9 +185,49 @@ public struct AuditResult: Sendable {
     public var records: [FeeRecord]
 
     public var overall: ScoreSummary { ScoreSummary(requirements) }
+
+    /// The reimbursement schedule: every fee record something is owed for, once, at the largest
+    /// amount any check owes for it (§5), in input order. Its sums per currency are `reimbursementsDue`.
+    public var owedRecords: [OwedRecord] { OwedRecord.schedule(requirements, records: records, asOf: asOf) }
     public func summary(standard: String) -> ScoreSummary { ScoreSummary(requirements.filter { $0.standard == standard }) }
     public func summary(standard: String, principle: String) -> ScoreSummary {
         ScoreSummary(requirements.filter { $0.standard == standard && $0.requirement.principle == principle })
+    }
+}
+
+/// One fee record to refund, as the reimbursement schedule lists it.
+public struct OwedRecord: Sendable, Hashable {
+    public var record: FeeRecord
+    /// The largest amount any check owes for the record, in the record's currency.
+    public var amount: ExactDecimal
+    /// The owner of the requirement that owes that amount (the first such one in report order).
+    public var payer: Owner
+    /// The earliest due date among the requirements that owe something for the record.
+    public var dueDate: Day
+    /// `standard/requirement` of every requirement that owes something for the record.
+    public var requirements: [String]
+
+    static func schedule(_ results: [RequirementResult], records: [FeeRecord], asOf: Day) -> [OwedRecord] {
+        var owed: [Int: OwedRecord] = [:]
+        for result in results {
+            var largestHere: [Int: ExactDecimal] = [:]   // two checks of one requirement may owe the same record
+            for check in result.checks {
+                for o in check.owed { largestHere[o.record] = (largestHere[o.record] ?? .zero).max(o.amount) }
+            }
+            let key = "\(result.standard)/\(result.requirement.id)"
+            let due = asOf + result.deadlineDays
+            for (index, amount) in largestHere {
+                guard var entry = owed[index] else {
+                    owed[index] = OwedRecord(record: records[index], amount: amount, payer: result.requirement.owner, dueDate: due, requirements: [key])
+                    continue
+                }
+                if entry.amount < amount { entry.amount = amount; entry.payer = result.requirement.owner }
+                entry.dueDate = min(entry.dueDate, due)
+                entry.requirements.append(key)
+                owed[index] = entry
+            }
+        }
+        return owed.keys.sorted().map { owed[$0]! }
     }
 }
 

@@ -1,7 +1,7 @@
 import FairRecruitCore
 
 /// `report.json`: the stable machine-readable report (§7; schema in Docs/report.schema.json).
-public struct JSONReporter: Reporter {
+public struct JSONReporter: SingleFileReporter {
     public init() {}
     public var fileName: String { "report.json" }
 

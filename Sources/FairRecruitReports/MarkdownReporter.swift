@@ -1,7 +1,7 @@
 import FairRecruitCore
 
 /// `report.md`: the report for people, readable as plain text and rendered on any forge.
-public struct MarkdownReporter: Reporter {
+public struct MarkdownReporter: SingleFileReporter {
     public init() {}
     public var fileName: String { "report.md" }
 
@@ -16,7 +16,7 @@ public struct MarkdownReporter: Reporter {
         out.append("")
         out.append("| score | rating | coverage | reimbursements due |")
         out.append("|---|---|---|---|")
-        out.append("| \(score(overall.score)) | **\(overall.rating)** | \(coverage(overall.coverage)) | \(money(r.reimbursementsDue)) |")
+        out.append("| \(Format.score(overall.score)) | **\(overall.rating)** | \(Format.coverage(overall.coverage)) | \(Format.money(r.reimbursementsDue)) |")
         out.append("")
         out.append("Rating: A ≥ 90, B ≥ 75, C ≥ 60, D ≥ 40, else E; a critical requirement not met caps it at D; coverage below 0.8 gives NR (not rated).")
         out.append("")
@@ -27,7 +27,7 @@ public struct MarkdownReporter: Reporter {
         out.append("|---|---|---|---|---|")
         for standard in r.standards {
             let s = r.summary(standard: standard.id)
-            out.append("| \(md(standard.title)) (`\(code(standard.id))`) | \(md(standard.version)) | \(score(s.score)) | \(s.rating) | \(coverage(s.coverage)) |")
+            out.append("| \(md(standard.title)) (`\(code(standard.id))`) | \(md(standard.version)) | \(Format.score(s.score)) | \(s.rating) | \(Format.coverage(s.coverage)) |")
         }
         out.append("")
         out.append("| standard | principle | score | coverage |")
@@ -35,7 +35,7 @@ public struct MarkdownReporter: Reporter {
         for standard in r.standards {
             for principle in standard.principles {
                 let s = r.summary(standard: standard.id, principle: principle.id)
-                out.append("| `\(code(standard.id))` | \(md(principle.title)) | \(score(s.score)) | \(coverage(s.coverage)) |")
+                out.append("| `\(code(standard.id))` | \(md(principle.title)) | \(Format.score(s.score)) | \(Format.coverage(s.coverage)) |")
             }
         }
         out.append("")
@@ -49,7 +49,7 @@ public struct MarkdownReporter: Reporter {
             if req.claimContradicted { flags.append("claim contradicted") }
             if !req.requirement.verified { flags.append("unverified") }
             let suffix = flags.isEmpty ? "" : " (\(flags.joined(separator: ", ")))"
-            out.append("| `\(code(req.standard))/\(code(req.requirement.id))` \(md(req.requirement.title)) | \(req.severity.rawValue) | \(req.requirement.weight) | \(req.status.rawValue.replacingUnderscores)\(suffix) |")
+            out.append("| `\(code(req.standard))/\(code(req.requirement.id))` \(md(req.requirement.title)) | \(req.severity.rawValue) | \(req.requirement.weight) | \(Format.status(req.status))\(suffix) |")
         }
         out.append("")
 
@@ -59,7 +59,7 @@ public struct MarkdownReporter: Reporter {
         for f in r.findings {
             out.append("### \(f.severity.rawValue.uppercased()): `\(code(f.id))`")
             out.append("")
-            out.append(sentence(md(f.message)))
+            out.append(Format.sentence(md(f.message)))
             if f.workersAssessed > 0 || f.workersAffected > 0 {
                 out.append("")
                 out.append("Workers: \(f.workersAffected) affected, \(f.workersRemedied) remedied in time, \(f.workersAssessed) assessed" +
@@ -84,7 +84,7 @@ public struct MarkdownReporter: Reporter {
             out.append("| action | severity | due | owner | score gain |")
             out.append("|---|---|---|---|---|")
             for a in r.actions {
-                let gain = a.scoreGainTenths.map { "+" + ExactDecimal(scaled: Int128($0) * 100_000).formatted(minimumFractionDigits: 1) } ?? "—"
+                let gain = Format.gain(a.scoreGainTenths)
                 out.append("| `\(code(a.id))` \(md(a.title)) | \(a.severity.rawValue) | \(a.dueDate) | \(a.owner.rawValue) | \(gain) |")
             }
             out.append("")
@@ -106,17 +106,17 @@ public struct MarkdownReporter: Reporter {
                 let records = zip(line.records, line.recordIDs).map { location, id in
                     "\(md(location.file)):\(location.line)" + (id.map { " (\(md($0)))" } ?? "")
                 }.joined(separator: ", ")
-                out.append("| `\(code(a.id))` | \(md(line.workerID)) | \(line.amount.formatted(minimumFractionDigits: 2)) \(line.currency) | \(line.payer.rawValue) | \(md(line.employer ?? "")) | \(records) |")
+                out.append("| `\(code(a.id))` | \(md(line.workerID)) | \(Format.amount(line.amount)) \(line.currency) | \(line.payer.rawValue) | \(md(line.employer ?? "")) | \(records) |")
             }
             out.append("")
-            out.append("Total due (each record counted once, at the largest amount owed for it): \(money(r.reimbursementsDue)).")
+            out.append("Total due (each record counted once, at the largest amount owed for it): \(Format.money(r.reimbursementsDue)).")
         }
         out.append("")
         if !r.pendingRefunds.isEmpty {
             out.append("Refunds not yet due:")
             out.append("")
             for p in r.pendingRefunds {
-                out.append("- \(md(p.workerID)): \(p.amount.formatted(minimumFractionDigits: 2)) \(p.currency) by \(p.dueDate) (`\(code(p.standard))/\(code(p.requirement))`, \(md(p.location.file)):\(p.location.line))")
+                out.append("- \(md(p.workerID)): \(Format.amount(p.amount)) \(p.currency) by \(p.dueDate) (`\(code(p.standard))/\(code(p.requirement))`, \(md(p.location.file)):\(p.location.line))")
             }
             out.append("")
         }
@@ -125,8 +125,8 @@ public struct MarkdownReporter: Reporter {
         out.append("")
         let fees = r.fees
         out.append("- Fee records: \(fees.records); workers: \(fees.workers)\(r.workersFromRecords ? " (counted from the fee records: no worker roster was given)" : ""); workers who paid: \(fees.workersCharged)")
-        out.append("- Worker-borne costs: \(money(fees.workerBorne))")
-        out.append("- Cost in months of wage: mean \(months(fees.costToWageMean)), median \(months(fees.costToWageMedian)) over \(fees.denominator) worker(s) with a wage; \(fees.workersWithoutWage) without a wage excluded")
+        out.append("- Worker-borne costs: \(Format.money(fees.workerBorne))")
+        out.append("- Cost in months of wage: mean \(Format.months(fees.costToWageMean)), median \(Format.months(fees.costToWageMedian)) over \(fees.denominator) worker(s) with a wage; \(fees.workersWithoutWage) without a wage excluded")
         out.append("")
 
         out.append("## Inputs")
@@ -159,20 +159,6 @@ public struct MarkdownReporter: Reporter {
         out.append("Standards used: " + r.standards.map { "`\(code($0.id))` \(md($0.version)) (sha256 \($0.sha256.prefix(12))…)" }.joined(separator: "; ") + ".")
         return out.joined(separator: "\n") + "\n"
     }
-
-    private func score(_ value: ExactDecimal?) -> String { value?.formatted(minimumFractionDigits: 1) ?? "—" }
-    private func coverage(_ value: ExactDecimal?) -> String { value?.formatted(minimumFractionDigits: 3) ?? "—" }
-    private func months(_ value: ExactDecimal?) -> String { value?.formatted(minimumFractionDigits: 2) ?? "—" }
-
-    /// Messages start lowercase (they also appear mid-sentence); a paragraph starts with a capital.
-    private func sentence(_ text: String) -> String {
-        guard let first = text.first else { return text }
-        return first.uppercased() + text.dropFirst() + (text.hasSuffix(".") ? "" : ".")
-    }
-
-    private func money(_ totals: [(currency: String, amount: ExactDecimal)]) -> String {
-        totals.isEmpty ? "none" : totals.map { "\($0.amount.formatted(minimumFractionDigits: 2)) \($0.currency)" }.joined(separator: ", ")
-    }
 }
 
 /// Escapes input-derived text for Markdown: `| * _ [ ] < > \`` and backslashes; line breaks become spaces.
@@ -192,7 +178,6 @@ public func md(_ text: String) -> String {
 func code(_ text: String) -> String { text.replacingOccurrences(of: "`", with: "'") }
 
 extension String {
-    var replacingUnderscores: String { replacingOccurrences(of: "_", with: " ") }
     func replacingOccurrences(of target: Character, with replacement: String) -> String {
         var out = ""
         for c in self { if c == target { out += replacement } else { out.append(c) } }

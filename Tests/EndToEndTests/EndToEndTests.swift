@@ -49,13 +49,14 @@ struct Tool {
 }
 
 @Suite struct EndToEndTests {
-    @Test func theDemoRunsAndWritesBothReports() throws {
+    @Test func theDemoRunsAndWritesEveryReport() throws {
         let out = Tool.temporaryFolder("demo")
         let result = try Tool.run(["demo", "--output", out])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("agency NP-1234-2071: score "))
-        #expect(FileManager.default.fileExists(atPath: out + "/report.json"))
-        #expect(FileManager.default.fileExists(atPath: out + "/report.md"))
+        for name in ["report.json", "report.md", "report.html", "findings.csv", "actions.csv", "reimbursements.csv", "rejections.csv"] {
+            #expect(FileManager.default.fileExists(atPath: out + "/" + name), "\(name)")
+        }
     }
 
     @Test func aSmallAuditHasTheHandComputedOutcome() throws {
@@ -92,8 +93,8 @@ struct Tool {
 
     @Test func personalDataInInputsNeverReachesTheReports() throws {
         let out = Tool.temporaryFolder("privacy")
-        _ = try Tool.audit(["--format", "json,md"], output: out)
-        for name in ["report.json", "report.md"] {
+        _ = try Tool.audit(["--format", "json,md,html,csv"], output: out)
+        for name in ["report.json", "report.md", "report.html", "findings.csv", "actions.csv", "reimbursements.csv", "rejections.csv"] {
             let text = try String(contentsOfFile: out + "/" + name, encoding: .utf8)
             for secret in ["Secret Name", "P9990001", "SECRET-DESCRIPTION", "Another Secret"] {
                 #expect(!text.contains(secret), "\(secret) in \(name)")
@@ -103,10 +104,11 @@ struct Tool {
 
     @Test func withAsOfTwoRunsAreByteIdentical() throws {
         let first = Tool.temporaryFolder("det1"), second = Tool.temporaryFolder("det2")
-        _ = try Tool.audit([], output: first)
-        _ = try Tool.audit([], output: second)
-        for name in ["report.json", "report.md"] {
-            #expect(FileManager.default.contents(atPath: first + "/" + name) == FileManager.default.contents(atPath: second + "/" + name))
+        _ = try Tool.audit(["--format", "json,md,html,csv"], output: first)
+        _ = try Tool.audit(["--format", "json,md,html,csv"], output: second)
+        for name in ["report.json", "report.md", "report.html", "findings.csv", "actions.csv", "reimbursements.csv", "rejections.csv"] {
+            let one = FileManager.default.contents(atPath: first + "/" + name)
+            #expect(one != nil && one == FileManager.default.contents(atPath: second + "/" + name), "\(name)")
         }
     }
 
@@ -149,6 +151,18 @@ struct Tool {
         #expect(malformed.status == 65)
         #expect(malformed.stderr.contains("\(Tool.fixtures)/answers.csv:1:1: error: missing required columns"))
         #expect(!malformed.stderr.contains("Fatal error"))
+    }
+
+    @Test func templatesFolderProblemsHaveTheirOwnCodes() throws {
+        let missing = try Tool.audit(["--format", "html", "--templates", "no-such-folder"], output: Tool.temporaryFolder("tpl1"))
+        #expect(missing.status == 66)
+        #expect(missing.stderr.contains("no-such-folder: error: cannot read templates"))
+        let empty = Tool.temporaryFolder("tpl-empty")
+        let none = try Tool.audit(["--format", "html", "--templates", empty], output: Tool.temporaryFolder("tpl2"))
+        #expect(none.status == 64)
+        #expect(none.stderr.contains("no report templates (*.mustache) in this folder"))
+        let unused = try Tool.audit(["--format", "json", "--templates", empty], output: Tool.temporaryFolder("tpl3"))
+        #expect(unused.status == 0 && unused.stderr.contains("warning: --templates has no effect without --format html"))
     }
 
     @Test func standardsCommandsListShowAndValidate() throws {

@@ -4,11 +4,11 @@ import Testing
 @testable import FairRecruitCLI
 @testable import FairRecruitReports
 
-private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-private let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots").path
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots").path
 
 /// Compares with the stored golden file; `FAIRRECRUIT_RECORD_SNAPSHOTS=1 swift test` re-records on purpose.
-private func assertSnapshot(_ text: String, named name: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+func assertSnapshot(_ text: String, named name: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
     let path = snapshots + "/" + name
     if ProcessInfo.processInfo.environment["FAIRRECRUIT_RECORD_SNAPSHOTS"] == "1" {
         try FileManager.default.createDirectory(atPath: snapshots, withIntermediateDirectories: true)

@@ -1,0 +1,14 @@
+import FairRecruitCore
+
+/// `report.html`: one self-contained page (inline CSS and SVG, no script, no network request)
+/// rendered from the `report.html` Mustache template, for reading, printing and sharing.
+public struct HTMLReporter: SingleFileReporter {
+    public let templates: ReportTemplates
+
+    public init(templates: ReportTemplates) { self.templates = templates }
+    public var fileName: String { "report.html" }
+
+    public func render(_ report: AuditReport) -> String {
+        templates.render(ReportView(report), template: ReportTemplates.report)
+    }
+}
