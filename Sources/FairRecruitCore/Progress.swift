@@ -122,11 +122,13 @@ public struct AuditSnapshot: Sendable {
     public var fixedFindings: [Finding]
     /// Its actions by id.
     public var actions: [String: ActionRecord]
+    /// The status of each requirement it audited, by `standard/requirement`.
+    public var requirementStatuses: [String: Status]
 
     public init(agencyID: String, asOf: Day, score: ExactDecimal?, rating: String, findings: [Finding],
-                fixedFindings: [Finding] = [], actions: [String: ActionRecord]) {
+                fixedFindings: [Finding] = [], actions: [String: ActionRecord], requirementStatuses: [String: Status] = [:]) {
         self.agencyID = agencyID; self.asOf = asOf; self.score = score; self.rating = rating; self.findings = findings
-        self.fixedFindings = fixedFindings; self.actions = actions
+        self.fixedFindings = fixedFindings; self.actions = actions; self.requirementStatuses = requirementStatuses
     }
 }
 

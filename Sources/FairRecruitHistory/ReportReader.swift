@@ -61,8 +61,14 @@ public enum ReportReader {
             }
             actions[entry.id] = .init(firstDetected: detected, state: state)
         }
+        var statuses: [String: Status] = [:]
+        for (i, entry) in report.requirements.enumerated() {
+            guard let status = Status(rawValue: entry.status) else { throw bad("requirements[\(i)] has an unknown status") }
+            statuses["\(entry.standard)/\(entry.id)"] = status
+        }
         return AuditSnapshot(agencyID: report.agency.id, asOf: asOf, score: report.score.map { ExactDecimal(parsing: "\($0)") ?? .zero },
-                             rating: report.rating, findings: findings, fixedFindings: fixed, actions: actions)
+                             rating: report.rating, findings: findings, fixedFindings: fixed, actions: actions,
+                             requirementStatuses: statuses)
     }
 
     /// "missing 'findings[2].id'", "'score' has the wrong type", or the parser's own words.
@@ -95,11 +101,13 @@ struct ReportFile: Decodable {
         var evidence: [Location]?, workers: [String]?, change: String?
     }
     struct ActionEntry: Decodable { var id: String; var firstDetected: String?; var state: String? }
+    struct RequirementEntry: Decodable { var standard: String; var id: String; var status: String }
     var schemaVersion: Int
     var asOf: String
     var agency: Agency
     var score: Decimal?
     var rating: String
+    var requirements: [RequirementEntry]
     var findings: [FindingEntry]
     var actions: [ActionEntry]
 }

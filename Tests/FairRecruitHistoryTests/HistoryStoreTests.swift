@@ -107,6 +107,7 @@ private func record(_ store: HistoryStore, answer: String, on day: String) throw
     @Test func aReportReadsBackAsASnapshot() throws {
         let json = """
         {"schemaVersion": 1, "asOf": "2026-06-30", "agency": {"id": "AG-1"}, "score": 61.5, "rating": "C",
+         "requirements": [{"standard": "s", "id": "r", "status": "not_met"}, {"standard": "s", "id": "q", "status": "met"}],
          "findings": [
            {"id": "s/r/1", "standard": "s", "requirement": "r", "status": "not_met", "severity": "major", "message": "m",
             "workers": ["W1", "W2"]},
@@ -119,6 +120,7 @@ private func record(_ store: HistoryStore, answer: String, on day: String) throw
         #expect(snapshot.score == ExactDecimal(parsing: "61.5") && snapshot.rating == "C")
         #expect(snapshot.findings.map(\.workers) == [["W1", "W2"]])
         #expect(snapshot.fixedFindings.map(\.id) == ["s/q/1"])
+        #expect(snapshot.requirementStatuses == ["s/r": .notMet, "s/q": .met])
         #expect(snapshot.actions["s/r"] == .init(firstDetected: Day(iso: "2026-01-31")!, state: .inProgress))
         #expect(snapshot.actions["s/r#claim"] == .init(firstDetected: Day(iso: "2026-06-30")!, state: .open))
     }
@@ -126,7 +128,7 @@ private func record(_ store: HistoryStore, answer: String, on day: String) throw
     @Test func somethingElseIsNotAReport() {
         #expect(throws: HistoryError.self) { try ReportReader.snapshot(from: Data("{".utf8), file: "x.json") }
         do {
-            _ = try ReportReader.snapshot(from: Data(#"{"schemaVersion": 1, "asOf": "2026-06-30", "agency": {"id": "A"}, "rating": "C", "findings": [{"id": "x"}], "actions": []}"#.utf8), file: "x.json")
+            _ = try ReportReader.snapshot(from: Data(#"{"schemaVersion": 1, "asOf": "2026-06-30", "agency": {"id": "A"}, "rating": "C", "requirements": [], "findings": [{"id": "x"}], "actions": []}"#.utf8), file: "x.json")
             Issue.record("expected an error")
         } catch {
             #expect(error.message == "x.json: error: not a FairRecruit report: missing 'findings[0].standard'")
