@@ -47,6 +47,6 @@ let package = Package(
         // The shipped library: every standard valid, every worked example passing, generated docs fresh.
         .testTarget(name: "StandardsLibraryTests", dependencies: ["FairRecruitCLI"]),
         // Runs the built `fairrecruit` binary, so it depends on the executable to have it built.
-        .testTarget(name: "EndToEndTests", dependencies: ["fairrecruit"], exclude: ["Fixtures"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["fairrecruit", "FairRecruitHistory"], exclude: ["Fixtures"]),
     ]
 )
