@@ -129,8 +129,7 @@ func printSummary(_ outcome: AuditOutcome) {
     print("agency \(r.agencyID): score \(overall.score?.description ?? "none"), rating \(overall.rating), coverage \(overall.coverage?.description ?? "none")")
     print("\(r.findings.count) finding(s), \(r.actions.count) action(s); reimbursements due: \(due)")
     if let progress = r.progress {
-        var counts: [FindingChange: Int] = [:]
-        for f in r.findings + progress.fixedFindings { if let change = f.change { counts[change, default: 0] += 1 } }
+        let counts = (r.findings + progress.fixedFindings).changeTally
         let previous = progress.previous.map { "since \($0.asOf) (score \($0.score?.description ?? "none"), rating \($0.rating))" } ?? "no earlier audit"
         print("\(previous): \(counts[.new] ?? 0) new, \(counts[.regressed] ?? 0) regressed, \(counts[.unchanged] ?? 0) unchanged, \(counts[.fixed] ?? 0) fixed; \(r.actions.filter(\.overdue).count) action(s) overdue")
         let without = r.overallWithoutWaivers

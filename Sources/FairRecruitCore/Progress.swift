@@ -161,6 +161,13 @@ public struct AuditMemory: Sendable {
     }
 }
 
+extension Sequence where Element == Finding {
+    /// How many findings have each change.
+    public var changeTally: [FindingChange: Int] {
+        reduce(into: [:]) { tally, finding in if let change = finding.change { tally[change, default: 0] += 1 } }
+    }
+}
+
 extension Finding {
     /// One fingerprint per worker the finding concerns, or one for the agency when it names none.
     public func fingerprints(agency: String) -> [Fingerprint] {

@@ -30,7 +30,7 @@ public struct ReportDiff: Sendable {
         guard let before = old.score, let now = new.score else { return nil }
         return now - before
     }
-    func count(_ change: FindingChange) -> Int { all.filter { $0.change == change }.count }
+    func count(_ change: FindingChange) -> Int { all.changeTally[change] ?? 0 }
 
     public func json() -> String {
         func side(_ s: AuditSnapshot, _ file: String) -> JSONValue {

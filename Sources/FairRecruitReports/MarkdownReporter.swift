@@ -191,8 +191,7 @@ public struct MarkdownReporter: Reporter {
             out.append("No earlier audit of this agency to compare with: every finding is new.")
         }
         out.append("")
-        var counts: [FindingChange: Int] = [:]
-        for f in r.findings + progress.fixedFindings { if let change = f.change { counts[change, default: 0] += 1 } }
+        let counts = (r.findings + progress.fixedFindings).changeTally
         let overdue = r.actions.filter(\.overdue).count
         out.append("Findings: \(counts[.new] ?? 0) new, \(counts[.regressed] ?? 0) regressed, \(counts[.unchanged] ?? 0) unchanged, \(counts[.fixed] ?? 0) fixed. Actions overdue: \(overdue).")
         out.append("")
