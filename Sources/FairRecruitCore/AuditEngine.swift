@@ -14,7 +14,8 @@ public struct AuditInput: Sendable {
     public var waivers: [Waiver] = []
     /// Lets a waiver apply to a requirement graded critical in this audit.
     public var allowCriticalWaivers = false
-    /// The agency's past (history or baseline). Non-nil turns on the result's ``AuditResult/progress``.
+    /// The agency's past (history or baseline). Non-nil, or waivers for the agency, turn on the
+    /// result's ``AuditResult/progress``.
     public var memory: AuditMemory? = nil
 
     public init(agencyID: String, asOf: Day, records: [FeeRecord], answers: [String: Answer], feesProvided: Bool,
@@ -55,7 +56,8 @@ public struct AuditEngine: Sendable {
         var findings = FindingBuilder.findings(requirements, input: input)
         let actions = ActionPlanner(requirements: requirements, input: input, book: book).actions()
         var progress: AuditProgress?
-        if let memory = input.memory {
+        // Waivers alone turn the progress fields on too: the report must say what they changed.
+        if let memory = input.memory ?? (waivers.isEmpty ? nil : AuditMemory()) {
             let fixed = FindingComparison.compare(&findings, agency: input.agencyID, memory: memory) { old in
                 Self.currentStatus(of: old, in: requirements)
             }
