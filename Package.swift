@@ -15,11 +15,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // Model, evaluation, scoring and action plan. No file or network I/O.
         .target(name: "FairRecruitCore"),
-        // Loading and validating standards (YAML) and the reference tables beside them.
+        // Loading and validating standards (YAML), the reference tables beside them, and waiver files.
         .target(name: "FairRecruitStandards", dependencies: [
             "FairRecruitCore",
             .product(name: "Yams", package: "Yams"),
@@ -34,9 +35,14 @@ let package = Package(
             "FairRecruitCore",
             .product(name: "Mustache", package: "swift-mustache"),
         ]),
+        // Past audits: the SQLite audit history (GRDB, an embedded file) and earlier reports read back as baselines.
+        .target(name: "FairRecruitHistory", dependencies: [
+            "FairRecruitCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         // Commands and the audit pipeline that ties the modules together.
         .target(name: "FairRecruitCLI", dependencies: [
-            "FairRecruitCore", "FairRecruitStandards", "FairRecruitIngest", "FairRecruitReports",
+            "FairRecruitCore", "FairRecruitStandards", "FairRecruitIngest", "FairRecruitReports", "FairRecruitHistory",
             .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -44,10 +50,11 @@ let package = Package(
         .testTarget(name: "FairRecruitCoreTests", dependencies: ["FairRecruitCore"]),
         .testTarget(name: "FairRecruitStandardsTests", dependencies: ["FairRecruitStandards"], exclude: ["Fixtures"]),
         .testTarget(name: "FairRecruitIngestTests", dependencies: ["FairRecruitIngest"]),
+        .testTarget(name: "FairRecruitHistoryTests", dependencies: ["FairRecruitHistory", "FairRecruitReports"]),
         .testTarget(name: "FairRecruitReportsTests", dependencies: ["FairRecruitReports", "FairRecruitCLI"], exclude: ["Snapshots"]),
         // The shipped library: every standard valid, every worked example passing, generated docs fresh.
         .testTarget(name: "StandardsLibraryTests", dependencies: ["FairRecruitCLI"]),
         // Runs the built `fairrecruit` binary, so it depends on the executable to have it built.
-        .testTarget(name: "EndToEndTests", dependencies: ["fairrecruit"], exclude: ["Fixtures"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["fairrecruit", "FairRecruitHistory"], exclude: ["Fixtures"]),
     ]
 )

@@ -58,22 +58,25 @@ extension FairRecruitCommand {
         @Flag(help: "Exit 65 when any input row is rejected (reports are still written).")
         var strict = false
 
-        @Option(help: "Audit history database; not supported yet.")
+        @Option(help: "Audit history (SQLite file, created if missing): compare with the agency's previous audit and record this one.")
         var history: String?
 
-        @Option(help: "Earlier report.json to compare with; not supported yet.")
+        @Option(help: "An earlier report.json of the same agency to compare with.")
         var baseline: String?
 
-        @Option(help: "Waivers file; not supported yet.")
+        @Option(help: "Waivers file (YAML): accepted exceptions, scored with and without.")
         var waivers: String?
+
+        @Flag(name: .customLong("allow-critical-waivers"), help: "Let waivers apply to critical requirements.")
+        var allowCriticalWaivers = false
 
         func validate() throws {
             if standard.isEmpty { throw ValidationError("give at least one --standard (see 'fairrecruit standards list')") }
             if fees.isEmpty && assessment.isEmpty { throw ValidationError("give at least one of --fees and --assessment") }
-            for (name, value) in [("--registry", registry), ("--history", history),
-                                  ("--baseline", baseline), ("--waivers", waivers)] where value != nil {
+            for (name, value) in [("--registry", registry)] where value != nil {
                 throw ValidationError("\(name) is not supported yet")
             }
+            if allowCriticalWaivers && waivers == nil { throw ValidationError("--allow-critical-waivers needs --waivers") }
             _ = try Self.formats(format)
             if let minScore, minScore.isNegative || ExactDecimal(100) < minScore {
                 throw ValidationError("--min-score must be between 0 and 100")
@@ -106,6 +109,10 @@ extension FairRecruitCommand {
             config.minScore = minScore
             config.includeUnverified = includeUnverified
             config.strict = strict
+            config.history = history
+            config.baseline = baseline
+            config.waivers = waivers
+            config.allowCriticalWaivers = allowCriticalWaivers
             try runReportingFailures { () throws(CommandFailure) -> ExitStatus in
                 let outcome = try AuditPipeline(layout: layout).run(config)
                 printSummary(outcome)
@@ -122,6 +129,14 @@ func printSummary(_ outcome: AuditOutcome) {
         : r.reimbursementsDue.map { "\($0.amount.formatted(minimumFractionDigits: 2)) \($0.currency)" }.joined(separator: ", ")
     print("agency \(r.agencyID): score \(overall.score?.description ?? "none"), rating \(overall.rating), coverage \(overall.coverage?.description ?? "none")")
     print("\(r.findings.count) finding(s), \(r.actions.count) action(s); reimbursements due: \(due)")
+    if let progress = r.progress {
+        let counts = (r.findings + progress.fixedFindings).changeTally
+        let previous = progress.previous.map { "since \($0.asOf) (score \($0.score?.description ?? "none"), rating \($0.rating))" } ?? "no earlier audit"
+        print("\(previous): \(counts[.new] ?? 0) new, \(counts[.regressed] ?? 0) regressed, \(counts[.unchanged] ?? 0) unchanged, \(counts[.fixed] ?? 0) fixed; \(r.actions.filter(\.overdue).count) action(s) overdue")
+        let without = r.overallWithoutWaivers
+        if !progress.waivers.isEmpty { print("without waivers: score \(without.score?.description ?? "none"), rating \(without.rating)") }
+    }
     for path in outcome.written { print("wrote \(path)") }
+    if let history = outcome.recorded { print("recorded in the history \(history)") }
     for warning in outcome.warnings { printError("warning: \(warning)") }
 }

@@ -1,4 +1,5 @@
 import FairRecruitCore
+import FairRecruitHistory
 import FairRecruitIngest
 import FairRecruitReports
 import FairRecruitStandards
@@ -23,6 +24,10 @@ public struct AuditConfiguration: Sendable {
     public var minScore: ExactDecimal?
     public var includeUnverified = false
     public var strict = false
+    public var history: String?
+    public var baseline: String?
+    public var waivers: String?
+    public var allowCriticalWaivers = false
 
     public init(standards: [String], asOf: Day, output: String) {
         self.standards = standards; self.asOf = asOf; self.output = output
@@ -35,6 +40,8 @@ public struct AuditOutcome: Sendable {
     public var written: [String]
     public var status: ExitStatus
     public var warnings: [String]
+    /// The history file the audit was recorded in.
+    public var recorded: String? = nil
 }
 
 /// Loads standards and inputs, runs the engine, writes the reports, and decides the exit status.
@@ -120,21 +127,53 @@ public struct AuditPipeline: Sendable {
         ledger.finish()
 
         let agency = try Self.agency(config.agency, ledger: ledger, answers: answers)
-        let input = AuditInput(agencyID: agency, asOf: config.asOf, records: ledger.records[agency] ?? [],
+        var input = AuditInput(agencyID: agency, asOf: config.asOf, records: ledger.records[agency] ?? [],
                                answers: answers.answers[agency] ?? [:], feesProvided: !config.fees.isEmpty,
                                categories: library.tables.categories, rates: rates)
-        let result = AuditEngine().audit(standards, input: input)
+        if let path = config.waivers {
+            input.waivers = try Self.loadWaivers(path, library: library, allowCritical: config.allowCriticalWaivers)
+        }
+        input.allowCriticalWaivers = config.allowCriticalWaivers
+        var baseline: AuditSnapshot?
+        if let path = config.baseline { baseline = try Self.loadBaseline(path, agency: agency, asOf: config.asOf) }
         let inputs = ledger.files.map { Self.inputReport($0, agency: agency, other: ledger.otherAgencyRows[$0.file] ?? 0) }
             + answers.files.map { Self.inputReport($0, agency: agency, other: answers.otherAgencyRows[$0.file] ?? 0) }
         let agencyRows = Set(input.records.map(\.location))
         let notes = ledger.notes.filter { agencyRows.contains($0.location) }
         let agencyAnswers = (answers.answers[agency] ?? [:]).values.sorted { $0.location < $1.location }
-        let report = AuditReport(result: result, toolVersion: Self.toolVersion, agencyName: answers.agencyNames[agency],
-                                 inputs: inputs, dataQuality: notes, answers: agencyAnswers)
+        /// The engine and the report, given what is remembered; a baseline replaces the history's previous audit.
+        func audit(_ remembered: AuditMemory?) -> AuditReport {
+            var memory = remembered ?? (config.waivers != nil ? AuditMemory() : nil)
+            if let baseline {
+                let fromBaseline = AuditMemory(baseline: baseline)
+                memory = AuditMemory(previous: baseline, everFailing: fromBaseline.everFailing.union(memory?.everFailing ?? []),
+                                     states: memory?.states ?? [:])
+            }
+            input.memory = memory
+            let result = AuditEngine().audit(standards, input: input)
+            return AuditReport(result: result, toolVersion: Self.toolVersion, agencyName: answers.agencyNames[agency],
+                               inputs: inputs, dataQuality: notes, answers: agencyAnswers)
+        }
+        var warnings: [String] = []
+        let report: AuditReport
+        if let path = config.history {
+            report = try Self.recording(in: path, agency: agency, asOf: config.asOf) { memory in
+                let report = audit(memory)
+                return (report.result, JSONReporter().render(report), report)
+            }
+        } else {
+            report = audit(nil)
+        }
+        let result = report.result
+        for outcome in result.progress?.waivers ?? [] where !outcome.applied {
+            let w = outcome.waiver
+            warnings.append("\(w.location): waiver of \(w.standard)/\(w.requirement) not applied: " + (outcome.status == .expired
+                ? "it expired on \(w.expires)" : outcome.status == .notAudited ? "the requirement is not part of this audit"
+                : "the requirement was graded critical in this audit; use --allow-critical-waivers"))
+        }
 
         let written = try write(report, reporters: reporters, to: config.output)
         var status = ExitStatus.ok
-        var warnings: [String] = []
         if config.templates != nil && !config.formats.contains(.html) {
             warnings.append("--templates has no effect without --format html")
         }
@@ -154,7 +193,77 @@ public struct AuditPipeline: Sendable {
             warnings.append("\(rejected) row(s) rejected; see the report's inputs section")
             if config.strict { status = max(status, .badData) }
         }
-        return AuditOutcome(report: report, written: written, status: status, warnings: warnings)
+        return AuditOutcome(report: report, written: written, status: status, warnings: warnings, recorded: config.history)
+    }
+
+    static func failure(_ error: HistoryError) -> CommandFailure {
+        switch error.kind {
+        case .usage: CommandFailure(.usage, error.message)
+        case .badData: CommandFailure(.badData, error.message)
+        case .unreadable: CommandFailure(.unreadable, error.message)
+        }
+    }
+
+    /// Opens the history, honouring the crash test's stall (see `stallMidWriteVariable`).
+    static func openHistory(_ path: String) throws(CommandFailure) -> HistoryStore {
+        do {
+            var store = try HistoryStore(path: path)
+            if ProcessInfo.processInfo.environment[stallMidWriteVariable] == "1" {
+                store.midWriteHook = {
+                    printError("fairrecruit: stalled mid-write (\(stallMidWriteVariable))")
+                    while true { sleep(60) }
+                }
+            }
+            return store
+        } catch {
+            throw failure(error)
+        }
+    }
+
+    /// Test hook: set to 1, an audit recorded in the history stops in the middle of its write
+    /// transaction until killed, so the end-to-end tests can kill it at exactly that point.
+    static let stallMidWriteVariable = "FAIRRECRUIT_TEST_STALL_MID_WRITE"
+
+    /// Runs `audit` inside the history's write transaction (see ``HistoryStore/record``).
+    static func recording(in path: String, agency: String, asOf: Day,
+                          _ audit: (AuditMemory) throws -> (result: AuditResult, report: String, value: AuditReport)) throws(CommandFailure) -> AuditReport {
+        let store = try openHistory(path)
+        do {
+            return try store.record(agency: agency, asOf: asOf, toolVersion: toolVersion, audit)
+        } catch let error as HistoryError {
+            throw failure(error)
+        } catch let error as CommandFailure {
+            throw error
+        } catch {
+            throw CommandFailure(.internal, "\(path): error: \(error)")
+        }
+    }
+
+    static func loadWaivers(_ path: String, library: StandardsLibrary, allowCritical: Bool) throws(CommandFailure) -> [Waiver] {
+        do {
+            let (waivers, problems) = try WaiverLoader.load(path, library: library, allowCritical: allowCritical)
+            if !problems.isEmpty { throw CommandFailure(.badData, problems.map(\.description)) }
+            return waivers
+        } catch let error as UnreadableFile {
+            throw CommandFailure(.unreadable, error.description)
+        } catch let error as CommandFailure {
+            throw error
+        } catch {
+            throw CommandFailure(.internal, "\(path): error: \(error)")
+        }
+    }
+
+    /// A report.json of the same agency, from on or before the audit date.
+    static func loadBaseline(_ path: String, agency: String, asOf: Day) throws(CommandFailure) -> AuditSnapshot {
+        let snapshot: AuditSnapshot
+        do { snapshot = try ReportReader.snapshot(file: path) } catch { throw failure(error) }
+        if snapshot.agencyID != agency {
+            throw CommandFailure(.usage, "\(path): error: the baseline is an audit of agency '\(snapshot.agencyID)', not '\(agency)'")
+        }
+        if asOf < snapshot.asOf {
+            throw CommandFailure(.usage, "\(path): error: the baseline's audit date \(snapshot.asOf) is after this audit's (\(asOf))")
+        }
+        return snapshot
     }
 
     /// The agency to audit: `--agency`, or the only one the inputs name.
@@ -182,7 +291,7 @@ public struct AuditPipeline: Sendable {
     /// `--fail-on S`: a not-met finding of graded severity S or worse (§6).
     static func breaches(_ result: AuditResult, failOn: Severity, includeUnverified: Bool) -> Bool {
         result.findings.contains { f in
-            f.status == .notMet && f.severity >= failOn && (f.verified || includeUnverified)
+            f.status == .notMet && f.severity >= failOn && (f.verified || includeUnverified) && !f.waived
         }
     }
 

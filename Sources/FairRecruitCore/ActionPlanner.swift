@@ -11,7 +11,8 @@ enum FindingBuilder {
                     message: check.message, citation: r.citation, verified: r.verified,
                     claimContradicted: check.claimContradicted, workersAffected: check.workersAffected,
                     workersAssessed: check.workersAssessed, workersRemedied: check.workersRemedied,
-                    workersUnclassified: check.workersUnclassified, evidence: check.evidence))
+                    workersUnclassified: check.workersUnclassified, evidence: check.evidence, workers: check.workers))
+                findings[findings.count - 1].waived = result.waiver != nil && !result.failsUnderWaivers(check: check.index)
             }
         }
         return findings
@@ -30,13 +31,17 @@ struct ActionPlanner {
         for (i, result) in requirements.enumerated() {
             let r = result.requirement
             let id = "\(result.standard)/\(r.id)"
-            let due = input.asOf + result.deadlineDays
+            // The deadline runs from the audit that first detected the finding (§5).
+            func detected(_ id: String) -> Day { input.memory?.previous?.actions[id]?.firstDetected ?? input.asOf }
+            let waived = result.waiver != nil
             if result.status.isFailing {
                 actions.append(Action(
                     id: id, kind: .remediation, standard: result.standard, requirement: r.id, severity: result.severity,
-                    title: r.title, steps: r.remediation, evidence: r.evidence, owner: r.owner, dueDate: due,
+                    title: r.title, steps: r.remediation, evidence: r.evidence, owner: r.owner,
+                    dueDate: detected(id) + result.deadlineDays,
                     scoreGainTenths: scoreGain(ifMet: i, current: current), citation: r.citation,
-                    reimbursements: reimbursements(result)))
+                    reimbursements: reimbursements(result), firstDetected: detected(id),
+                    waived: waived && !result.scored.status.isFailing))
             }
             for check in result.checks where check.claimContradicted {
                 guard case .question(let question) = r.checks[check.index - 1].kind else { continue }
@@ -44,8 +49,10 @@ struct ActionPlanner {
                     id: id + "#claim", kind: .claim, standard: result.standard, requirement: r.id, severity: result.severity,
                     title: "Correct the self-assessment answer to \(question.id): the fee records contradict it",
                     steps: "Review the fee records cited in the finding, correct the answer to \(question.id) and explain the discrepancy.",
-                    evidence: "A corrected self-assessment and the review of the cited records.", owner: r.owner, dueDate: due,
-                    scoreGainTenths: 0, citation: r.citation, reimbursements: []))
+                    evidence: "A corrected self-assessment and the review of the cited records.", owner: r.owner,
+                    dueDate: detected(id + "#claim") + result.deadlineDays,
+                    scoreGainTenths: 0, citation: r.citation, reimbursements: [], firstDetected: detected(id + "#claim"),
+                    waived: waived && !result.failsUnderWaivers(check: check.index)))
             }
             if result.status == .notAssessed {
                 let missing = Array(Set(result.checks.filter { $0.status == .notAssessed }.flatMap(\.missing))).sorted()
@@ -53,8 +60,15 @@ struct ActionPlanner {
                     id: id + "#evidence", kind: .evidence, standard: result.standard, requirement: r.id, severity: result.severity,
                     title: "Supply evidence for: \(r.title)",
                     steps: "Supply " + missing.joined(separator: "; ") + ".",
-                    evidence: r.evidence, owner: r.owner, dueDate: due, scoreGainTenths: nil, citation: r.citation,
-                    reimbursements: []))
+                    evidence: r.evidence, owner: r.owner, dueDate: detected(id + "#evidence") + result.deadlineDays,
+                    scoreGainTenths: nil, citation: r.citation, reimbursements: [], firstDetected: detected(id + "#evidence"),
+                    waived: waived && result.scored.status != .notAssessed))
+            }
+        }
+        if let memory = input.memory {
+            for i in actions.indices {
+                actions[i].state = state(of: actions[i].id, memory: memory)
+                actions[i].overdue = actions[i].state.isOutstanding && !actions[i].waived && actions[i].dueDate < input.asOf
             }
         }
         return actions.sorted { a, b in
@@ -65,10 +79,22 @@ struct ActionPlanner {
         }
     }
 
-    /// How much the overall score (rounded) rises if requirement `index` becomes met.
+    /// An action the previous audit also had keeps its recorded state, except that an audit that
+    /// still finds an action marked done or verified (on or before its date) reopens it. An action
+    /// the previous audit did not have starts open.
+    private func state(of id: String, memory: AuditMemory) -> ActionState {
+        guard let previous = memory.previous, let before = previous.actions[id] else { return .open }
+        let recorded = memory.states[id] ?? RecordedState(state: before.state, on: previous.asOf)
+        if !recorded.state.isOutstanding && recorded.on <= input.asOf { return .open }
+        return recorded.state
+    }
+
+    /// How much the overall score (rounded, waivers applied) rises if requirement `index` becomes met.
     private func scoreGain(ifMet index: Int, current: Int?) -> Int {
         var changed = requirements
         changed[index].status = .met
+        // Met in full, a scoped waiver has nothing left to change; a whole-requirement waiver still excludes it.
+        if case .rescored = changed[index].waiver { changed[index].waiver = nil }
         guard let after = ScoreSummary(changed).scoreTenths else { return 0 }
         return after - (current ?? 0)
     }

@@ -10,6 +10,13 @@ public struct AuditInput: Sendable {
     public var feesProvided: Bool
     public var categories: FeeCategories
     public var rates: ExchangeRates
+    /// Accepted exceptions; only those for this agency matter.
+    public var waivers: [Waiver] = []
+    /// Lets a waiver apply to a requirement graded critical in this audit.
+    public var allowCriticalWaivers = false
+    /// The agency's past (history or baseline). Non-nil, or waivers for the agency, turn on the
+    /// result's ``AuditResult/progress``.
+    public var memory: AuditMemory? = nil
 
     public init(agencyID: String, asOf: Day, records: [FeeRecord], answers: [String: Answer], feesProvided: Bool,
                 categories: FeeCategories, rates: ExchangeRates) {
@@ -26,22 +33,73 @@ public struct AuditEngine: Sendable {
         let book = PlacementBook(records: input.records)
         var requirements: [RequirementResult] = []
         var pending: [PendingRefund] = []
+        let waivers = input.waivers.filter { $0.agency == input.agencyID }
+        var blocked = Set<Waiver>()
         for standard in standards {
             for requirement in standard.requirements {
                 let evaluator = RequirementEvaluator(standard: standard, requirement: requirement, input: input, book: book)
-                let (result, pendingHere) = evaluator.evaluate()
+                var (result, pendingHere) = evaluator.evaluate()
+                let inForce = waivers.filter { $0.standard == standard.id && $0.requirement == requirement.id && !$0.isExpired(on: input.asOf) }
+                if !inForce.isEmpty {
+                    // The waiver file was checked against declared severities; grading can still make
+                    // a requirement critical in this audit, and then the flag is needed too.
+                    if result.severity == .critical && !input.allowCriticalWaivers {
+                        blocked.formUnion(inForce)
+                    } else {
+                        result.waiver = Self.effect(of: inForce, evaluator: evaluator)
+                    }
+                }
                 requirements.append(result)
                 pending.append(contentsOf: pendingHere)
             }
         }
-        let findings = FindingBuilder.findings(requirements, input: input)
+        var findings = FindingBuilder.findings(requirements, input: input)
         let actions = ActionPlanner(requirements: requirements, input: input, book: book).actions()
-        return AuditResult(
+        var progress: AuditProgress?
+        // Waivers alone turn the progress fields on too: the report must say what they changed.
+        if let memory = input.memory ?? (waivers.isEmpty ? nil : AuditMemory()) {
+            let fixed = FindingComparison.compare(&findings, agency: input.agencyID, memory: memory) { old in
+                Self.currentStatus(of: old, in: requirements)
+            }
+            let audited = Set(requirements.map { "\($0.standard)/\($0.requirement.id)" })
+            let outcomes = waivers.map { waiver in
+                let status: WaiverOutcome.Status =
+                    waiver.isExpired(on: input.asOf) ? .expired
+                    : !audited.contains("\(waiver.standard)/\(waiver.requirement)") ? .notAudited
+                    : blocked.contains(waiver) ? .criticalNotAllowed : .applied
+                return WaiverOutcome(waiver: waiver, status: status)
+            }
+            progress = AuditProgress(previous: memory.previous, fixedFindings: fixed, waivers: outcomes)
+        }
+        var result = AuditResult(
             agencyID: input.agencyID, asOf: input.asOf, standards: standards, requirements: requirements,
             findings: findings, actions: actions, fees: FeeIndicator.summary(book: book, input: input),
             reimbursementsDue: Self.totals(OwedRecord.schedule(requirements, records: input.records, asOf: input.asOf)),
             pendingRefunds: pending.sorted { ($0.dueDate, $0.location) < ($1.dueDate, $1.location) },
             workersFromRecords: true, records: input.records)
+        result.progress = progress
+        return result
+    }
+
+    /// A waiver over the whole requirement excludes it; scoped ones have it evaluated again
+    /// without the placements they cover.
+    static func effect(of waivers: [Waiver], evaluator: RequirementEvaluator) -> WaiverEffect {
+        if waivers.contains(where: { !$0.isScoped }) { return .excluded }
+        var again = evaluator
+        again.waived = waivers
+        let (rescored, _) = again.evaluate()
+        return .rescored(status: rescored.status, severity: rescored.severity,
+                         failingChecks: Set(rescored.checks.filter { $0.status.isFailing }.map(\.index)))
+    }
+
+    /// The current status of the check behind an earlier finding (id `standard/requirement/N`):
+    /// that check's, or the requirement's when the standard no longer has check N; nil when the
+    /// requirement is not part of this audit.
+    static func currentStatus(of finding: Finding, in requirements: [RequirementResult]) -> Status? {
+        guard let result = requirements.first(where: { $0.standard == finding.standard && $0.requirement.id == finding.requirement })
+        else { return nil }
+        let index = finding.id.split(separator: "/").last.flatMap { Int($0) }
+        return result.checks.first { $0.index == index }?.status ?? result.status
     }
 
     /// Each record counted once, at the largest amount any check owes for it (§5).

@@ -6,9 +6,12 @@ struct FeeCheckEvaluator {
     let input: AuditInput
     let book: PlacementBook
     let codes: Set<String>
+    /// Scoped waivers in force: the placements they cover are left out, as if out of scope.
+    let waived: [Waiver]
 
-    init(standard: Standard, requirement: Requirement, check: FeeCheck, input: AuditInput, book: PlacementBook) {
+    init(standard: Standard, requirement: Requirement, check: FeeCheck, input: AuditInput, book: PlacementBook, waived: [Waiver] = []) {
         self.standard = standard; self.requirement = requirement; self.check = check; self.input = input; self.book = book
+        self.waived = waived
         codes = input.categories.resolve(categories: check.categories, except: check.except)
     }
 
@@ -65,6 +68,7 @@ struct FeeCheckEvaluator {
         result.workersUnclassified = unclassified.count
         result.evidence = evidence.sorted().map { book.records[$0].location }
         result.owed = owed
+        if !affected.isEmpty || !remedied.isEmpty { result.workers = affected.union(remedied).sorted() }
         if !affected.isEmpty {
             result.status = .notMet
         } else if !remedied.isEmpty {
@@ -156,6 +160,9 @@ struct FeeCheckEvaluator {
     // MARK: - Rules
 
     func evaluate(_ placement: Placement) -> PlacementOutcome {
+        if waived.contains(where: { $0.covers(worker: placement.workerID, destination: placement.destination) }) {
+            return PlacementOutcome(outcome: .outOfScope)
+        }
         var inScope: [Int] = []
         for i in placement.records {
             switch scopeMatch(book.records[i], placement) {

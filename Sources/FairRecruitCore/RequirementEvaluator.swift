@@ -4,6 +4,8 @@ struct RequirementEvaluator {
     let requirement: Requirement
     let input: AuditInput
     let book: PlacementBook
+    /// Scoped waivers in force for this requirement (see ``FeeCheckEvaluator/waived``).
+    var waived: [Waiver] = []
 
     func evaluate() -> (RequirementResult, [PendingRefund]) {
         var results: [CheckResult] = []
@@ -18,7 +20,7 @@ struct RequirementEvaluator {
                     result = evaluateQuestion(question, index: offset + 1)
                 case .fees(let fee):
                     let (feeResult, pendingHere) = FeeCheckEvaluator(
-                        standard: standard, requirement: requirement, check: fee, input: input, book: book
+                        standard: standard, requirement: requirement, check: fee, input: input, book: book, waived: waived
                     ).evaluate(index: offset + 1)
                     result = feeResult
                     pending += pendingHere

@@ -44,6 +44,9 @@ public struct CheckResult: Sendable, Hashable {
     public var claimContradicted = false
     /// What to supply when the check is not assessed (question ids or a description of records).
     public var missing: [String] = []
+    /// Fee checks: the workers whose records are the evidence of a failing check (breaches,
+    /// including those remedied in time), sorted. They give the finding its fingerprints.
+    public var workers: [String] = []
 }
 
 public struct RequirementResult: Sendable, Hashable {
@@ -54,6 +57,34 @@ public struct RequirementResult: Sendable, Hashable {
     public var checks: [CheckResult]
     public var claimContradicted: Bool { checks.contains { $0.claimContradicted } }
     public var deadlineDays: Int { requirement.deadlineDays ?? severity.defaultDeadlineDays }
+    /// How waivers in force change the scoring of this requirement; nil when none applies.
+    public var waiver: WaiverEffect? = nil
+
+    /// The status and severity the score counts: as evaluated, or as left by a waiver.
+    public var scored: (status: Status, severity: Severity) {
+        switch waiver {
+        case nil: (status, severity)
+        case .excluded: (.notApplicable, severity)
+        case .rescored(let status, let severity, _): (status, severity)
+        }
+    }
+
+    /// Whether check `index` still fails once waivers apply.
+    public func failsUnderWaivers(check index: Int) -> Bool {
+        switch waiver {
+        case nil: checks.first { $0.index == index }?.status.isFailing ?? false
+        case .excluded: false
+        case .rescored(_, _, let failing): failing.contains(index)
+        }
+    }
+}
+
+/// What waivers do to one requirement's score.
+public enum WaiverEffect: Sendable, Hashable {
+    /// A waiver covers the whole requirement: left out of the score, like one that does not apply.
+    case excluded
+    /// Scoped waivers: the requirement evaluated again without the placements they cover.
+    case rescored(status: Status, severity: Severity, failingChecks: Set<Int>)
 }
 
 /// A score as the report shows it: rounded figures, and the exact parts they came from.
@@ -92,17 +123,19 @@ public struct ScoreSummary: Sendable, Hashable {
         return letter
     }
 
-    public init(_ results: [RequirementResult]) {
+    /// - Parameter applyingWaivers: false for the score as if no waiver existed.
+    public init(_ results: [RequirementResult], applyingWaivers: Bool = true) {
         var earned = 0, assessed = 0, applicable = 0
         var critical = false
         for result in results {
             let weight = result.requirement.weight
-            if result.status != .notApplicable { applicable += weight }
-            if let points = result.status.points {
+            let (status, severity) = applyingWaivers ? result.scored : (result.status, result.severity)
+            if status != .notApplicable { applicable += weight }
+            if let points = status.points {
                 assessed += weight
                 earned += weight * points
             }
-            if result.status == .notMet && result.severity == .critical { critical = true }
+            if status == .notMet && severity == .critical { critical = true }
         }
         earnedHalves = earned; assessedWeight = assessed; applicableWeight = applicable; criticalNotMet = critical
     }
@@ -135,6 +168,15 @@ public struct Action: Sendable, Hashable {
     public var scoreGainTenths: Int?
     public var citation: String?
     public var reimbursements: [Reimbursement]
+    /// The audit date when the finding behind the action was first detected: this audit's, unless
+    /// the previous audit (history or baseline) had the same action. The due date counts from it.
+    public var firstDetected: Day
+    /// As recorded in the history (or carried from the baseline); `open` otherwise.
+    public var state: ActionState = .open
+    /// Due date passed on the audit date while the action is still open or in progress (and not waived).
+    public var overdue = false
+    /// A waiver in force covers what the action would fix.
+    public var waived = false
 }
 
 public struct Finding: Sendable, Hashable {
@@ -153,6 +195,24 @@ public struct Finding: Sendable, Hashable {
     public var workersRemedied: Int
     public var workersUnclassified: Int
     public var evidence: [SourceLocation]
+    /// The workers the finding concerns (see ``CheckResult/workers``); empty for a question.
+    public var workers: [String] = []
+    /// Compared with the previous audit; nil when the audit has no memory (no history, baseline or waivers).
+    public var change: FindingChange? = nil
+    public var changeCounts: ChangeCounts? = nil
+    /// A waiver in force covers it: it stays listed, but no longer counts against the score or `--fail-on`.
+    public var waived = false
+
+    public init(id: String, standard: String, requirement: String, status: Status, severity: Severity, gradingCell: String?,
+                message: String, citation: String?, verified: Bool, claimContradicted: Bool, workersAffected: Int,
+                workersAssessed: Int, workersRemedied: Int, workersUnclassified: Int, evidence: [SourceLocation],
+                workers: [String] = []) {
+        self.id = id; self.standard = standard; self.requirement = requirement; self.status = status
+        self.severity = severity; self.gradingCell = gradingCell; self.message = message; self.citation = citation
+        self.verified = verified; self.claimContradicted = claimContradicted; self.workersAffected = workersAffected
+        self.workersAssessed = workersAssessed; self.workersRemedied = workersRemedied
+        self.workersUnclassified = workersUnclassified; self.evidence = evidence; self.workers = workers
+    }
 }
 
 /// The SDG 10.7.1 recruitment-cost indicator and fee totals for one agency.
@@ -184,7 +244,12 @@ public struct AuditResult: Sendable {
     public var workersFromRecords: Bool
     public var records: [FeeRecord]
 
+    /// Present when the audit had a memory (history, baseline or waivers given).
+    public var progress: AuditProgress? = nil
+
+    /// Scores apply the waivers in force; ``overallWithoutWaivers`` is the score as if none existed.
     public var overall: ScoreSummary { ScoreSummary(requirements) }
+    public var overallWithoutWaivers: ScoreSummary { ScoreSummary(requirements, applyingWaivers: false) }
 
     /// The reimbursement schedule: every fee record something is owed for, once, at the largest
     /// amount any check owes for it (§5), in input order. Its sums per currency are `reimbursementsDue`.
@@ -228,6 +293,22 @@ public struct OwedRecord: Sendable, Hashable {
             }
         }
         return owed.keys.sorted().map { owed[$0]! }
+    }
+}
+
+/// What an audit with a memory adds to its result.
+public struct AuditProgress: Sendable {
+    /// The audit compared with; nil for the agency's first.
+    public var previous: AuditSnapshot?
+    /// Previous findings that no longer fail, each with `change == .fixed` and its current status.
+    public var fixedFindings: [Finding]
+    /// Every waiver given for this agency, and what became of it.
+    public var waivers: [WaiverOutcome]
+
+    /// Score now minus the previous audit's, when both exist.
+    public func scoreChange(_ now: ExactDecimal?) -> ExactDecimal? {
+        guard let now, let before = previous?.score else { return nil }
+        return now - before
     }
 }
 

@@ -12,7 +12,7 @@ public struct JSONReporter: SingleFileReporter {
         let overall = r.overall
         var agency: [String: JSONValue] = ["id": .string(r.agencyID)]
         if let name = report.agencyName { agency["name"] = .string(name) }
-        return .object([
+        var document: [String: JSONValue] = [
             "schemaVersion": .int(AuditReport.schemaVersion),
             "tool": .object(["name": .string("fairrecruit"), "version": .string(report.toolVersion)]),
             "asOf": .string(r.asOf.description),
@@ -38,16 +38,18 @@ public struct JSONReporter: SingleFileReporter {
                 }
             }),
             "requirements": .array(r.requirements.map { req in
-                .object([
+                var fields: [String: JSONValue] = [
                     "standard": .string(req.standard), "id": .string(req.requirement.id), "title": .string(req.requirement.title),
                     "principle": .string(req.requirement.principle), "severity": .string(req.severity.rawValue),
                     "weight": .int(req.requirement.weight), "status": .string(req.status.rawValue),
                     "claimContradicted": .bool(req.claimContradicted), "verified": .bool(req.requirement.verified),
-                ])
+                ]
+                if r.progress != nil { fields["waived"] = .bool(req.waiver != nil) }
+                return .object(fields)
             }),
-            "findings": .array(r.findings.map(Self.finding)),
+            "findings": .array((r.findings + (r.progress?.fixedFindings ?? [])).map { Self.finding($0, progress: r.progress != nil) }),
             "fees": Self.fees(r.fees, workersFromRecords: r.workersFromRecords),
-            "actions": .array(r.actions.map(Self.action)),
+            "actions": .array(r.actions.map { Self.action($0, progress: r.progress != nil) }),
             "reimbursementsDue": Self.money(r.reimbursementsDue),
             "pendingRefunds": .array(r.pendingRefunds.map { p in
                 .object([
@@ -71,7 +73,30 @@ public struct JSONReporter: SingleFileReporter {
                 .object(["file": .string(note.location.file), "line": .int(note.location.line), "code": .string(note.code),
                          "message": .string(note.message)])
             }),
-        ])
+        ]
+        if let progress = r.progress { Self.addProgress(progress, of: r, to: &document) }
+        return .object(document)
+    }
+
+    /// The fields an audit with a history, baseline or waivers adds at the top level (§7).
+    static func addProgress(_ progress: AuditProgress, of r: AuditResult, to document: inout [String: JSONValue]) {
+        let without = r.overallWithoutWaivers
+        document["scoreWithoutWaivers"] = number(without.score)
+        document["ratingWithoutWaivers"] = .string(without.rating)
+        document["previous"] = progress.previous.map { previous in
+            .object(["asOf": .string(previous.asOf.description), "score": number(previous.score), "rating": .string(previous.rating)])
+        } ?? .null
+        document["scoreChange"] = number(progress.scoreChange(r.overall.score))
+        document["waivers"] = .array(progress.waivers.map { outcome in
+            let w = outcome.waiver
+            return .object([
+                "requirement": .string("\(w.standard)/\(w.requirement)"), "agency": .string(w.agency),
+                "expires": .string(w.expires.description), "applied": .bool(outcome.applied), "status": .string(outcome.status.rawValue),
+                "scope": w.isScoped ? .object(["workers": .array(w.workers.map { .string($0) }),
+                                               "destinations": .array(w.destinations.map { .string($0) })]) : .null,
+                "reason": .string(w.reason), "approver": .string(w.approver),
+            ])
+        })
     }
 
     static func number(_ value: ExactDecimal?) -> JSONValue { value.map { .number($0.description) } ?? .null }
@@ -80,7 +105,7 @@ public struct JSONReporter: SingleFileReporter {
         .array(totals.map { .object(["currency": .string($0.currency), "amount": .number($0.amount.description)]) })
     }
 
-    static func finding(_ f: Finding) -> JSONValue {
+    static func finding(_ f: Finding, progress: Bool) -> JSONValue {
         var fields: [String: JSONValue] = [
             "id": .string(f.id), "standard": .string(f.standard), "requirement": .string(f.requirement),
             "status": .string(f.status.rawValue), "severity": .string(f.severity.rawValue), "message": .string(f.message),
@@ -90,7 +115,15 @@ public struct JSONReporter: SingleFileReporter {
             "evidence": .array(f.evidence.prefix(AuditReport.maxEvidence).map { .object(["file": .string($0.file), "line": .int($0.line)]) }),
             "evidenceCount": .int(f.evidence.count),
         ]
+        fields["workers"] = .array(f.workers.map { .string($0) })
         if let cell = f.gradingCell { fields["gradingCell"] = .string(cell) }
+        if progress {
+            fields["change"] = .optional(f.change?.rawValue)
+            let counts = f.changeCounts ?? ChangeCounts()
+            fields["changeCounts"] = .object(["new": .int(counts.new), "unchanged": .int(counts.unchanged),
+                                              "regressed": .int(counts.regressed), "fixed": .int(counts.fixed)])
+            fields["waived"] = .bool(f.waived)
+        }
         return .object(fields)
     }
 
@@ -104,8 +137,8 @@ public struct JSONReporter: SingleFileReporter {
         ])
     }
 
-    static func action(_ a: Action) -> JSONValue {
-        .object([
+    static func action(_ a: Action, progress: Bool) -> JSONValue {
+        var fields: [String: JSONValue] = [
             "id": .string(a.id), "severity": .string(a.severity.rawValue), "title": .string(a.title),
             "steps": .string(a.steps), "evidence": .string(a.evidence),
             "dueDate": .string(a.dueDate.description), "owner": .string(a.owner.rawValue),
@@ -120,6 +153,13 @@ public struct JSONReporter: SingleFileReporter {
                     }),
                 ])
             }),
-        ])
+        ]
+        if progress {
+            fields["state"] = .string(a.state.rawValue)
+            fields["overdue"] = .bool(a.overdue)
+            fields["firstDetected"] = .string(a.firstDetected.description)
+            fields["waived"] = .bool(a.waived)
+        }
+        return .object(fields)
     }
 }

@@ -20,6 +20,7 @@ public struct MarkdownReporter: SingleFileReporter {
         out.append("")
         out.append("Rating: A ≥ 90, B ≥ 75, C ≥ 60, D ≥ 40, else E; a critical requirement not met caps it at D; coverage below 0.8 gives NR (not rated).")
         out.append("")
+        if let progress = r.progress { out += progressSection(progress, r) }
 
         out.append("## Standards")
         out.append("")
@@ -47,6 +48,7 @@ public struct MarkdownReporter: SingleFileReporter {
         for req in r.requirements {
             var flags: [String] = []
             if req.claimContradicted { flags.append("claim contradicted") }
+            if req.waiver != nil { flags.append("waived") }
             if !req.requirement.verified { flags.append("unverified") }
             let suffix = flags.isEmpty ? "" : " (\(flags.joined(separator: ", ")))"
             out.append("| `\(code(req.standard))/\(code(req.requirement.id))` \(md(req.requirement.title)) | \(req.severity.rawValue) | \(req.requirement.weight) | \(Format.status(req.status))\(suffix) |")
@@ -57,9 +59,14 @@ public struct MarkdownReporter: SingleFileReporter {
         out.append("")
         if r.findings.isEmpty { out.append("No findings.") ; out.append("") }
         for f in r.findings {
-            out.append("### \(f.severity.rawValue.uppercased()): `\(code(f.id))`")
+            out.append("### \(f.severity.rawValue.uppercased()): `\(code(f.id))`" + (f.change.map { " (\($0.rawValue))" } ?? ""))
             out.append("")
             out.append(Format.sentence(md(f.message)))
+            if let counts = f.changeCounts, !f.workers.isEmpty {
+                out.append("")
+                out.append("Since the previous audit: \(changeCounts(counts)) worker(s).")
+            }
+            if f.waived { out.append(""); out.append("Waived: an accepted exception covers it (see Waivers).") }
             if f.workersAssessed > 0 || f.workersAffected > 0 {
                 out.append("")
                 out.append("Workers: \(f.workersAffected) affected, \(f.workersRemedied) remedied in time, \(f.workersAssessed) assessed" +
@@ -77,15 +84,28 @@ public struct MarkdownReporter: SingleFileReporter {
             out.append("")
         }
 
+        if let fixed = r.progress?.fixedFindings, !fixed.isEmpty {
+            out.append("### Fixed since the previous audit")
+            out.append("")
+            for f in fixed {
+                out.append("- `\(code(f.id))` (\(f.severity.rawValue)), now \(Format.status(f.status)): \(md(f.message))")
+            }
+            out.append("")
+        }
+
         out.append("## Action plan")
         out.append("")
         if r.actions.isEmpty { out.append("Nothing to do.") ; out.append("") }
         else {
-            out.append("| action | severity | due | owner | score gain |")
-            out.append("|---|---|---|---|---|")
+            let tracked = r.progress != nil
+            out.append("| action | severity | due | owner | score gain |" + (tracked ? " first detected | state |" : ""))
+            out.append("|---|---|---|---|---|" + (tracked ? "---|---|" : ""))
             for a in r.actions {
                 let gain = Format.gain(a.scoreGainTenths)
-                out.append("| `\(code(a.id))` \(md(a.title)) | \(a.severity.rawValue) | \(a.dueDate) | \(a.owner.rawValue) | \(gain) |")
+                let due = a.overdue ? "**\(a.dueDate) overdue**" : "\(a.dueDate)"
+                let state = Format.words(a.state.rawValue) + (a.waived ? " (waived)" : "")
+                out.append("| `\(code(a.id))` \(md(a.title)) | \(a.severity.rawValue) | \(due) | \(a.owner.rawValue) | \(gain) |"
+                           + (tracked ? " \(a.firstDetected) | \(state) |" : ""))
             }
             out.append("")
             for a in r.actions {
@@ -158,6 +178,48 @@ public struct MarkdownReporter: SingleFileReporter {
         }
         out.append("Standards used: " + r.standards.map { "`\(code($0.id))` \(md($0.version)) (sha256 \($0.sha256.prefix(12))…)" }.joined(separator: "; ") + ".")
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// Comparison with the previous audit, scores with and without waivers, and the waivers.
+    private func progressSection(_ progress: AuditProgress, _ r: AuditResult) -> [String] {
+        var out = ["## Progress", ""]
+        let overall = r.overall
+        if let previous = progress.previous {
+            let change = progress.scoreChange(overall.score).map { " (\($0.isNegative ? "" : "+")\($0.formatted(minimumFractionDigits: 1)))" } ?? ""
+            out.append("Compared with the audit of \(previous.asOf): score \(Format.score(previous.score)) → \(Format.score(overall.score))\(change), rating \(md(previous.rating)) → \(overall.rating).")
+        } else {
+            out.append("No earlier audit of this agency to compare with: every finding is new.")
+        }
+        out.append("")
+        let counts = (r.findings + progress.fixedFindings).changeTally
+        let overdue = r.actions.filter(\.overdue).count
+        out.append("Findings: \(counts[.new] ?? 0) new, \(counts[.regressed] ?? 0) regressed, \(counts[.unchanged] ?? 0) unchanged, \(counts[.fixed] ?? 0) fixed. Actions overdue: \(overdue).")
+        out.append("")
+        let without = r.overallWithoutWaivers
+        out.append("Score without waivers: \(Format.score(without.score)), rating \(without.rating).")
+        out.append("")
+        if !progress.waivers.isEmpty {
+            out.append("### Waivers")
+            out.append("")
+            out.append("| requirement | scope | expires | status | approver | reason |")
+            out.append("|---|---|---|---|---|---|")
+            for outcome in progress.waivers {
+                let w = outcome.waiver
+                let scope = w.isScoped
+                    ? ([w.workers.isEmpty ? nil : "workers " + w.workers.map(md).joined(separator: ", "),
+                        w.destinations.isEmpty ? nil : "to " + w.destinations.joined(separator: ", ")].compactMap { $0 }.joined(separator: "; "))
+                    : "whole requirement"
+                out.append("| `\(code(w.standard))/\(code(w.requirement))` | \(scope) | \(w.expires) | \(Format.words(outcome.status.rawValue)) | \(md(w.approver)) | \(md(w.reason)) |")
+            }
+            out.append("")
+            out.append("A waived requirement is left out of the score (never counted as met); a scoped waiver rescores it without the placements it covers. Expired waivers no longer apply. Waivers never change what workers are owed.")
+            out.append("")
+        }
+        return out
+    }
+
+    private func changeCounts(_ c: ChangeCounts) -> String {
+        "\(c.new) new, \(c.regressed) regressed, \(c.unchanged) unchanged, \(c.fixed) fixed"
     }
 }
 

@@ -27,7 +27,10 @@ enum Format {
     }
 
     /// A status as words: `not_met` → `not met`.
-    static func status(_ status: Status) -> String { status.rawValue.replacingOccurrences(of: "_", with: " ") }
+    static func status(_ status: Status) -> String { words(status.rawValue) }
+
+    /// A snake_case value as words: `in_progress` → `in progress`.
+    static func words(_ raw: String) -> String { raw.replacingOccurrences(of: "_", with: " ") }
 
     /// An action's kind as the CSV and HTML name it.
     static func kind(_ kind: Action.Kind) -> String {

@@ -73,10 +73,20 @@ enum Fixture {
     }
 
     static func audit(_ standards: [Standard], records: [FeeRecord] = [], answers: [(String, Answer)] = [],
-                      feesProvided: Bool = true) -> AuditResult {
-        let input = AuditInput(agencyID: "AG-1", asOf: asOf, records: records, answers: Dictionary(answers, uniquingKeysWith: { a, _ in a }),
+                      feesProvided: Bool = true, asOf: Day = asOf, waivers: [Waiver] = [], allowCriticalWaivers: Bool = false,
+                      memory: AuditMemory? = nil) -> AuditResult {
+        var input = AuditInput(agencyID: "AG-1", asOf: asOf, records: records, answers: Dictionary(answers, uniquingKeysWith: { a, _ in a }),
                                feesProvided: feesProvided, categories: categories, rates: rates)
+        input.waivers = waivers
+        input.allowCriticalWaivers = allowCriticalWaivers
+        input.memory = memory
         return AuditEngine().audit(standards, input: input)
+    }
+
+    static func waiver(_ requirement: String, agency: String = "AG-1", workers: [String] = [], destinations: [String] = [],
+                       expires: String = "2026-12-31", line: Int = 3) -> Waiver {
+        Waiver(standard: "test-std", requirement: requirement, agency: agency, workers: workers, destinations: destinations,
+               reason: "Accepted", approver: "Auditor", expires: Day(iso: expires)!, location: SourceLocation(file: "waivers.yaml", line: line))
     }
 
     static func audit(_ requirement: Requirement, records: [FeeRecord] = [], answers: [(String, Answer)] = []) -> RequirementResult {

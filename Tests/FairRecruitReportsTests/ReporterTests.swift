@@ -32,6 +32,40 @@ func assertSnapshot(_ text: String, named name: String, sourceLocation: Testing.
         return try AuditPipeline(layout: ProjectLayout(root: ".")).run(config).report
     }
 
+    /// The fixture audit with the policy answered yes, compared with `baseline.json` and scored with `waivers.yaml`.
+    func progressReport() throws -> AuditReport {
+        _ = FileManager.default.changeCurrentDirectoryPath(root)
+        let fixtures = "Tests/EndToEndTests/Fixtures"
+        var config = AuditConfiguration(standards: ["\(fixtures)/e2e-standard.yaml"], asOf: Day(iso: "2026-06-30")!,
+                                        output: FileManager.default.temporaryDirectory.appendingPathComponent("fairrecruit-reporter-\(UUID().uuidString)").path)
+        config.fees = ["\(fixtures)/fees.csv"]
+        config.assessments = ["\(fixtures)/answers-policy-yes.csv"]
+        config.baseline = "\(fixtures)/baseline.json"
+        config.waivers = "\(fixtures)/waivers.yaml"
+        return try AuditPipeline(layout: ProjectLayout(root: ".")).run(config).report
+    }
+
+    @Test func progressFieldsAreInBothReportsAsHandComputed() throws {
+        let report = try progressReport()
+        let r = report.result
+        // no-fees (critical, 5) and receipts (major, 3) not met, policy (minor, 1) met: 2 halves / 18 → 11.1;
+        // receipts waived: 2 / 12 → 16.7. A critical requirement not met: E either way.
+        #expect(r.overallWithoutWaivers.score == ExactDecimal(parsing: "11.1"))
+        #expect(r.overall.score == ExactDecimal(parsing: "16.7") && r.overall.rating == "E")
+        #expect(r.progress?.scoreChange(r.overall.score) == ExactDecimal(parsing: "-3.3"))
+        #expect(r.findings.map { $0.change } == [.unchanged, .new, .regressed])   // no-fees/1, no-fees/2 (claim), receipts/1
+        #expect(r.findings[0].changeCounts == ChangeCounts(new: 1, unchanged: 1, fixed: 1))   // W2 new, W1 unchanged, W3 fixed
+        #expect(r.progress?.fixedFindings.map(\.id) == ["e2e-zero-fee/policy/1"])
+        #expect(r.progress?.waivers.map(\.status) == [.applied, .expired])
+        let noFees = try #require(r.actions.first { $0.id == "e2e-zero-fee/no-fees" })
+        #expect(noFees.firstDetected.description == "2026-02-28" && noFees.dueDate.description == "2026-03-30")
+        #expect(noFees.state == .inProgress && noFees.overdue)
+        let receipts = try #require(r.actions.first { $0.id == "e2e-zero-fee/receipts" })
+        #expect(receipts.waived && !receipts.overdue && receipts.dueDate.description == "2026-09-28")
+        try assertSnapshot(JSONReporter().render(report), named: "progress-report.json")
+        try assertSnapshot(MarkdownReporter().render(report), named: "progress-report.md")
+    }
+
     @Test func jsonReportMatchesItsSnapshot() throws {
         try assertSnapshot(JSONReporter().render(fixtureReport()), named: "fixture-report.json")
     }
@@ -81,5 +115,7 @@ func assertSnapshot(_ text: String, named name: String, sourceLocation: Testing.
         let schema = try JSONSerialization.jsonObject(with: schemaData) as! [String: Any]
         let report = try JSONSerialization.jsonObject(with: Data(JSONReporter().render(ReporterTests().fixtureReport()).utf8))
         #expect(problems(report, schema, path: "report") == [])
+        let progress = try JSONSerialization.jsonObject(with: Data(JSONReporter().render(ReporterTests().progressReport()).utf8))
+        #expect(problems(progress, schema, path: "report") == [])
     }
 }

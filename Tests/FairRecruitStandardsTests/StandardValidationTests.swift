@@ -124,3 +124,39 @@ private func messages(_ names: String...) throws -> [String] {
         #expect(mine.allSatisfy { $0.location.line >= 1 && $0.location.column >= 1 })
     }
 }
+
+@Suite(.serialized) struct WaiverFileTests {
+    func shipped() throws -> StandardsLibrary { try load([], directories: ["Standards"]) }
+
+    @Test func aValidWaiversFileLoadsWithScopesNormalised() throws {
+        let (waivers, problems) = try WaiverLoader.load("\(fixtures)/waivers-valid.yaml", library: shipped(), allowCritical: false)
+        #expect(problems.isEmpty)
+        #expect(waivers.count == 2)
+        #expect(waivers[0].standard == "np-fvft-2015" && waivers[0].requirement == "service-fee-cap")
+        #expect(waivers[0].workers == ["W-017"] && waivers[0].destinations == ["QA"])
+        #expect(waivers[0].expires.description == "2026-12-31" && waivers[0].location.line == 3)
+        #expect(!waivers[1].isScoped)
+    }
+
+    @Test func everyProblemIsReportedWithItsLocation() throws {
+        let (waivers, problems) = try WaiverLoader.load("\(fixtures)/waivers-invalid.yaml", library: shipped(), allowCritical: false)
+        #expect(waivers.map(\.reason) == ["First"])
+        #expect(problems.map(\.description) == [
+            "\(fixtures)/waivers-invalid.yaml:3:18: error: unknown requirement 'np-fvft-2015/service-fee-capp' (expected standard/requirement); did you mean 'np-fvft-2015/service-fee-cap'?",
+            "\(fixtures)/waivers-invalid.yaml:8:18: error: 'np-fvft-2015/no-salary-deduction' is a critical requirement: waiving it needs --allow-critical-waivers",
+            "\(fixtures)/waivers-invalid.yaml:9:13: error: agency 'bad agency!' is not a valid agency id (1-64 letters, digits, '.', '_', '-')",
+            "\(fixtures)/waivers-invalid.yaml:10:13: error: 'reason' must not be empty",
+            "\(fixtures)/waivers-invalid.yaml:12:14: error: expected a date (YYYY-MM-DD) for 'expires', found '31/12/2026'",
+            "\(fixtures)/waivers-invalid.yaml:13:5: error: unknown key 'scpe' in a waiver; did you mean 'scope'?",
+            "\(fixtures)/waivers-invalid.yaml:16:12: error: a scope narrows a fee check, and 'np-fvft-2015/labour-approval' has none; leave it out to waive the whole requirement",
+            "\(fixtures)/waivers-invalid.yaml:16:43: error: 'XX' is not an ISO 3166-1 alpha-2 country code",
+            "\(fixtures)/waivers-invalid.yaml:25:5: error: duplicate waiver of 'np-fvft-2015/service-fee-cap' for agency 'NP-1', first at \(fixtures)/waivers-invalid.yaml:20:5",
+        ])
+    }
+
+    @Test func theCriticalFlagLetsACriticalRequirementBeWaived() throws {
+        let (waivers, problems) = try WaiverLoader.load("\(fixtures)/waivers-invalid.yaml", library: shipped(), allowCritical: true)
+        #expect(!problems.contains { $0.message.contains("--allow-critical-waivers") })
+        #expect(waivers.map(\.reason) == ["First"])
+    }
+}
