@@ -71,10 +71,11 @@ public struct AuditEngine: Sendable {
             }
             progress = AuditProgress(previous: memory.previous, fixedFindings: fixed, waivers: outcomes)
         }
+        let owed = OwedRecord.schedule(requirements, records: input.records, asOf: input.asOf)
         var result = AuditResult(
             agencyID: input.agencyID, asOf: input.asOf, standards: standards, requirements: requirements,
             findings: findings, actions: actions, fees: FeeIndicator.summary(book: book, input: input),
-            reimbursementsDue: Self.totals(OwedRecord.schedule(requirements, records: input.records, asOf: input.asOf)),
+            reimbursementsDue: Self.totals(owed), owedRecords: owed,
             pendingRefunds: pending.sorted { ($0.dueDate, $0.location) < ($1.dueDate, $1.location) },
             workersFromRecords: true, records: input.records)
         result.progress = progress
@@ -137,10 +138,10 @@ struct PlacementBook {
 
     init(records: [FeeRecord]) {
         self.records = records
-        var index: [String: Int] = [:]
+        var index: [PlacementKey: Int] = [:]
         var placements: [Placement] = []
         for (i, record) in records.enumerated() {
-            let key = record.workerID + "\u{1F}" + record.destination
+            let key = PlacementKey(record)
             if index[key] == nil {
                 index[key] = placements.count
                 placements.append(Placement(workerID: record.workerID, destination: record.destination, origin: record.origin))

@@ -239,6 +239,9 @@ public struct AuditResult: Sendable {
     public var actions: [Action]
     public var fees: FeeSummary
     public var reimbursementsDue: [(currency: String, amount: ExactDecimal)]
+    /// The reimbursement schedule: every fee record something is owed for, once, at the largest
+    /// amount any check owes for it (§5), in input order. Its sums per currency are `reimbursementsDue`.
+    public var owedRecords: [OwedRecord]
     public var pendingRefunds: [PendingRefund]
     /// True when workers were counted from the records (no roster was given).
     public var workersFromRecords: Bool
@@ -251,9 +254,7 @@ public struct AuditResult: Sendable {
     public var overall: ScoreSummary { ScoreSummary(requirements) }
     public var overallWithoutWaivers: ScoreSummary { ScoreSummary(requirements, applyingWaivers: false) }
 
-    /// The reimbursement schedule: every fee record something is owed for, once, at the largest
-    /// amount any check owes for it (§5), in input order. Its sums per currency are `reimbursementsDue`.
-    public var owedRecords: [OwedRecord] { OwedRecord.schedule(requirements, records: records, asOf: asOf) }
+
     public func summary(standard: String) -> ScoreSummary { ScoreSummary(requirements.filter { $0.standard == standard }) }
     public func summary(standard: String, principle: String) -> ScoreSummary {
         ScoreSummary(requirements.filter { $0.standard == standard && $0.requirement.principle == principle })
@@ -273,7 +274,9 @@ public struct OwedRecord: Sendable, Hashable {
     public var requirements: [String]
 
     static func schedule(_ results: [RequirementResult], records: [FeeRecord], asOf: Day) -> [OwedRecord] {
-        var owed: [Int: OwedRecord] = [:]
+        // Indexed by record, updated in place: a dictionary of these (each holding its record)
+        // spent a tenth of a large audit copying entries as it grew (measured with perf).
+        var owed = [OwedRecord?](repeating: nil, count: records.count)
         for result in results {
             var largestHere: [Int: ExactDecimal] = [:]   // two checks of one requirement may owe the same record
             for check in result.checks {
@@ -282,17 +285,16 @@ public struct OwedRecord: Sendable, Hashable {
             let key = "\(result.standard)/\(result.requirement.id)"
             let due = asOf + result.deadlineDays
             for (index, amount) in largestHere {
-                guard var entry = owed[index] else {
+                guard owed[index] != nil else {
                     owed[index] = OwedRecord(record: records[index], amount: amount, payer: result.requirement.owner, dueDate: due, requirements: [key])
                     continue
                 }
-                if entry.amount < amount { entry.amount = amount; entry.payer = result.requirement.owner }
-                entry.dueDate = min(entry.dueDate, due)
-                entry.requirements.append(key)
-                owed[index] = entry
+                if owed[index]!.amount < amount { owed[index]!.amount = amount; owed[index]!.payer = result.requirement.owner }
+                owed[index]!.dueDate = min(owed[index]!.dueDate, due)
+                owed[index]!.requirements.append(key)
             }
         }
-        return owed.keys.sorted().map { owed[$0]! }
+        return owed.compactMap { $0 }
     }
 }
 

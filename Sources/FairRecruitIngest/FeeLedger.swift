@@ -52,9 +52,10 @@ public final class FeeLedger {
         var contractSigned: (Day, SourceLocation)?
         var occupation: (String, SourceLocation)?
     }
-    private var placements: [String: PlacementFacts] = [:]
-    private var recordIDs: [String: SourceLocation] = [:]
-    private var wageCurrencyNoted = Set<String>()
+    private struct RecordKey: Hashable { var agency: String; var id: String }
+    private var placements: [PlacementKey: PlacementFacts] = [:]
+    private var recordIDs: [RecordKey: SourceLocation] = [:]
+    private var wageCurrencyNoted = Set<PlacementKey>()
 
     public init(asOf: Day, categories: FeeCategories, occupations: Occupations, rates: ExchangeRates, agencyFilter: String?) {
         self.asOf = asOf; self.categories = categories; self.occupations = occupations; self.rates = rates; self.agencyFilter = agencyFilter
@@ -194,8 +195,7 @@ public final class FeeLedger {
                 record.wageCurrency = wageCurrency
             } else {
                 record.wageCurrency = currency
-                let key = agency + "\u{1F}" + worker + "\u{1F}" + destination
-                if wageCurrencyNoted.insert(key).inserted {
+                if wageCurrencyNoted.insert(PlacementKey(agency: agency, worker: worker, destination: destination)).inserted {
                     notes.append(DataQualityNote(location: row.location, code: "wage-currency-assumed",
                                                  message: "monthly_wage has no wage_currency; taken to be \(currency), the payment's currency"))
                 }
@@ -236,10 +236,10 @@ public final class FeeLedger {
 
     /// Duplicate record ids and placements whose attributes disagree with an earlier row.
     private func checkAcrossRows(_ r: FeeRecord) -> String? {
-        if let id = r.recordID, let first = recordIDs[r.agencyID + "\u{1F}" + id] {
+        if let id = r.recordID, let first = recordIDs[RecordKey(agency: r.agencyID, id: id)] {
             return "duplicate record_id '\(id)', first at \(first.file):\(first.line)"
         }
-        let key = r.agencyID + "\u{1F}" + r.workerID + "\u{1F}" + r.destination
+        let key = PlacementKey(r)
         var facts = placements[key] ?? PlacementFacts(origin: (r.origin, r.location))
         func conflict(_ what: String, _ mine: String, _ theirs: String, _ at: SourceLocation) -> String {
             "\(what) \(mine) differs from \(theirs) given for this placement at \(at.file):\(at.line)"
@@ -264,7 +264,7 @@ public final class FeeLedger {
             if facts.occupation == nil { facts.occupation = (occupation, r.location) }
         }
         placements[key] = facts
-        if let id = r.recordID { recordIDs[r.agencyID + "\u{1F}" + id] = r.location }
+        if let id = r.recordID { recordIDs[RecordKey(agency: r.agencyID, id: id)] = r.location }
         return nil
     }
 

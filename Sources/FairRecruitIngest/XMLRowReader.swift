@@ -111,8 +111,12 @@ public final class XMLRowReader {
             if let context { xmlStopParser(context) }
         }
 
+        /// Whether a field name is kept: a fee's unknown fields (names, passport numbers) are
+        /// dropped before their values are even copied; a self-assessment's names are renamed first.
+        func keeps(_ name: String) -> Bool { reader.kind == .selfAssessments || reader.known.contains(name) }
+
         func setField(_ name: String, _ value: String) {
-            guard row != nil else { return }
+            guard row != nil, keeps(name) else { return }
             if row![name] != nil {
                 rowProblem = rowProblem ?? "field '\(name)' is given twice"
             }
@@ -128,7 +132,7 @@ public final class XMLRowReader {
 
         func finishRow() {
             guard let values = row else { return }
-            let kept = values.filter { reader.known.contains($0.key) }
+            let kept = reader.kind == .feeRecords ? values : values.filter { reader.known.contains($0.key) }
             handle(FieldRow(location: SourceLocation(file: reader.path, line: rowLine), values: kept, problem: rowProblem))
             row = nil
         }
@@ -200,7 +204,8 @@ private func state(_ pointer: UnsafeMutableRawPointer?) -> XMLRowReader.ParseSta
 /// Element and attribute names are case-insensitive (ASCII).
 private func lowercasedName(_ pointer: UnsafePointer<xmlChar>?) -> String {
     guard let pointer else { return "" }
-    return String(cString: pointer).lowercased()
+    let name = String(cString: pointer)
+    return name.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? name.lowercased() : name
 }
 
 private let onStartElement: startElementNsSAX2Func = { context, localName, _, _, _, _, attributeCount, _, attributes in
@@ -211,8 +216,9 @@ private let onStartElement: startElementNsSAX2Func = { context, localName, _, _,
         for i in 0..<Int(attributeCount) {
             let base = i * 5
             guard let start = attributes[base + 3], let end = attributes[base + 4] else { continue }
-            let value = String(decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
-            pairs.append((lowercasedName(attributes[base]), value))
+            let name = lowercasedName(attributes[base])
+            guard s.keeps(name) else { continue }
+            pairs.append((name, String(decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)))
         }
     }
     s.start(lowercasedName(localName), pairs)
