@@ -5,9 +5,10 @@ import FairRecruitCore
 ///
 /// Columns are fixed (README, "CSV exports") and every file starts with `agency_id`, so the files
 /// of several audits can be concatenated. The progress columns (history, baseline or waivers) come
-/// last, so that the earlier columns keep their positions; without progress their cells are empty. RFC 4180 quoting, UTF-8, lines end in LF. Text cells that
-/// a spreadsheet would read as a formula are prefixed with `'` (DESIGN §8); numeric columns hold
-/// only numbers we wrote ourselves and are never prefixed.
+/// last, so that the earlier columns keep their positions; without progress their cells are empty.
+/// RFC 4180 quoting, UTF-8, lines end in LF. Text cells that a spreadsheet would read as a formula
+/// are prefixed with `'` (DESIGN §8); numeric columns hold only numbers we wrote ourselves and are
+/// never prefixed.
 public struct CSVReporter: Reporter {
     public init() {}
 
