@@ -229,13 +229,7 @@ enum StandardSummary {
         switch kind {
         case .registry: return "licence registry: the agency holds an active licence on every payment date"
         case .question(let q):
-            let expectation: String
-            switch q.expect {
-            case .answer(let a): expectation = "expects \(a)"
-            case .range(let min, let max): expectation = "expects " + [min.map { "≥ \($0)" }, max.map { "≤ \($0)" }].compactMap { $0 }.joined(separator: " and ")
-            case .withinDays(let d): expectation = "expects a date within \(d) days"
-            case .unscored: expectation = "not scored"
-            }
+            let expectation = q.expect == .unscored ? "not scored" : "expects " + Questionnaire.expected(q)
             return "question \(q.id) (\(q.answer.rawValue), \(expectation)): \(q.text)"
         case .fees(let f):
             let over = f.categories.joined(separator: ", ") + (f.except.isEmpty ? "" : " except \(f.except.joined(separator: ", "))")
