@@ -38,12 +38,16 @@ public final class FeeLedger {
     public let rates: ExchangeRates
     /// When set, rows of other agencies are only counted.
     public let agencyFilter: String?
+    /// When set (`batch --employer`), rows at other workplaces, or naming none, are only counted.
+    public let employerFilter: Set<String>?
 
     public private(set) var records: [String: [FeeRecord]] = [:]
     public private(set) var files: [InputFileSummary] = []
     public private(set) var notes: [DataQualityNote] = []
     /// Rows of other agencies per file (when filtering).
     public private(set) var otherAgencyRows: [String: Int] = [:]
+    /// Rows at other employers per file (when filtering by employer).
+    public private(set) var otherEmployerRows: [String: Int] = [:]
 
     private struct PlacementFacts {
         var origin: (String, SourceLocation)
@@ -56,8 +60,10 @@ public final class FeeLedger {
     private var recordIDs: [String: SourceLocation] = [:]
     private var wageCurrencyNoted = Set<String>()
 
-    public init(asOf: Day, categories: FeeCategories, occupations: Occupations, rates: ExchangeRates, agencyFilter: String?) {
+    public init(asOf: Day, categories: FeeCategories, occupations: Occupations, rates: ExchangeRates, agencyFilter: String?,
+                employerFilter: Set<String>? = nil) {
         self.asOf = asOf; self.categories = categories; self.occupations = occupations; self.rates = rates; self.agencyFilter = agencyFilter
+        self.employerFilter = employerFilter
     }
 
     /// Reads a fee-record file: XML when its name ends in `.xml`, CSV otherwise.
@@ -83,6 +89,10 @@ public final class FeeLedger {
         summary.rowsRead += 1
         if let filter = agencyFilter, let agency = row["agency_id"], agency != filter, Validators.isAgencyID(agency) {
             otherAgencyRows[summary.file, default: 0] += 1
+            return
+        }
+        if let employers = employerFilter, !(row["employer"].map(employers.contains) ?? false) {
+            otherEmployerRows[summary.file, default: 0] += 1
             return
         }
         if let problem = row.problem {
