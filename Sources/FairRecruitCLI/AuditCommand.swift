@@ -28,7 +28,7 @@ extension FairRecruitCommand {
         @Option(help: "The agency to audit when the inputs name several.")
         var agency: String?
 
-        @Option(help: "A licence registry (CSV); not supported yet.")
+        @Option(help: "A licence registry (CSV: agency_id, name, country, licence_status, licence_expires[, licence_issued, status_since]) for registry checks.")
         var registry: String?
 
         @Option(help: "Exchange rates (CSV) replacing Standards/exchange-rates.csv.")
@@ -73,9 +73,6 @@ extension FairRecruitCommand {
         func validate() throws {
             if standard.isEmpty { throw ValidationError("give at least one --standard (see 'fairrecruit standards list')") }
             if fees.isEmpty && assessment.isEmpty { throw ValidationError("give at least one of --fees and --assessment") }
-            for (name, value) in [("--registry", registry)] where value != nil {
-                throw ValidationError("\(name) is not supported yet")
-            }
             if allowCriticalWaivers && waivers == nil { throw ValidationError("--allow-critical-waivers needs --waivers") }
             _ = try Self.formats(format)
             if let minScore, minScore.isNegative || ExactDecimal(100) < minScore {
@@ -102,6 +99,7 @@ extension FairRecruitCommand {
             config.fees = fees
             config.assessments = assessment
             config.agency = agency
+            config.registry = registry
             config.rates = rates
             config.templates = templates
             config.formats = (try? Self.formats(format)) ?? [.json, .md]

@@ -321,10 +321,13 @@ public struct InputReport: Sendable {
     public var rowsRejected: Int
     public var rowsOtherAgency: Int
     public var rejections: [(line: Int, reason: String)]
+    /// Rows at workplaces outside `batch --employer`; nil without it.
+    public var rowsOtherEmployer: Int?
 
     public init(file: String, format: String, rowsRead: Int, rowsAccepted: Int, rowsRejected: Int, rowsOtherAgency: Int,
-                rejections: [(line: Int, reason: String)]) {
+                rejections: [(line: Int, reason: String)], rowsOtherEmployer: Int? = nil) {
         self.file = file; self.format = format; self.rowsRead = rowsRead; self.rowsAccepted = rowsAccepted
         self.rowsRejected = rowsRejected; self.rowsOtherAgency = rowsOtherAgency; self.rejections = rejections
+        self.rowsOtherEmployer = rowsOtherEmployer
     }
 }

@@ -293,6 +293,9 @@ public final class FeeLedger {
     }
 }
 
+/// Whether a text is a valid agency id (§3.4: `^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`).
+public func isValidAgencyID(_ text: String) -> Bool { Validators.isAgencyID(text) }
+
 /// How an input file is read.
 public enum InputFormat {
     /// XML when the name ends in `.xml` (any case); everything else is read as CSV.
