@@ -331,21 +331,26 @@ public struct AuditPipeline: Sendable {
     }
 
     func write(_ report: AuditReport, reporters: [any Reporter], to folder: String) throws(CommandFailure) -> [String] {
+        var written: [String] = []
+        for file in reporters.flatMap({ $0.files(for: report) }) {
+            written.append(try write(file, to: folder))
+        }
+        return written
+    }
+
+    /// Writes one report file (atomically) into `folder`, created when missing; returns its path.
+    func write(_ file: ReportFile, to folder: String) throws(CommandFailure) -> String {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
             throw CommandFailure(.unreadable, "\(folder): error: cannot create the output folder")
         }
-        var written: [String] = []
-        for file in reporters.flatMap({ $0.files(for: report) }) {
-            let path = folder.appendingPath(file.name)
-            do {
-                try Data(file.contents.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-            } catch {
-                throw CommandFailure(.unreadable, "\(path): error: cannot write the report")
-            }
-            written.append(path)
+        let path = folder.appendingPath(file.name)
+        do {
+            try Data(file.contents.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw CommandFailure(.unreadable, "\(path): error: cannot write the report")
         }
-        return written
+        return path
     }
 }

@@ -94,7 +94,13 @@ struct LoadedInputs: Sendable {
         InputReport(file: file.file, format: file.format, rowsRead: file.rowsRead, rowsAccepted: file.acceptedByAgency.values.reduce(0, +),
                     rowsRejected: file.rejections.count, rowsOtherAgency: otherAgencyRows[file.file] ?? 0,
                     rejections: file.rejections.map { (line: $0.location.line, reason: $0.reason) },
-                    rowsOtherEmployer: otherEmployerRows.map { $0[file.file] ?? 0 })
+                    rowsOtherEmployer: otherEmployer(in: file))
+    }
+
+    /// Fee-record rows at workplaces outside `--employer`; nil without it, and for other files.
+    func otherEmployer(in file: InputFileSummary) -> Int? {
+        guard let rows = otherEmployerRows, feeFiles.contains(where: { $0.file == file.file }) else { return nil }
+        return rows[file.file] ?? 0
     }
 
     /// One agency's share of a file that holds many: its accepted and rejected rows; every other
@@ -108,7 +114,7 @@ struct LoadedInputs: Sendable {
             rejected.sort { $0.location < $1.location }
         }
         let accepted = file.acceptedByAgency[agency] ?? 0
-        let otherEmployer = otherEmployerRows.map { $0[file.file] ?? 0 }
+        let otherEmployer = otherEmployer(in: file)
         return InputReport(file: file.file, format: file.format, rowsRead: file.rowsRead, rowsAccepted: accepted,
                            rowsRejected: rejected.count, rowsOtherAgency: file.rowsRead - accepted - rejected.count - (otherEmployer ?? 0),
                            rejections: rejected.map { (line: $0.location.line, reason: $0.reason) }, rowsOtherEmployer: otherEmployer)

@@ -154,9 +154,10 @@ public struct MarkdownReporter: SingleFileReporter {
         out.append("| file | format | read | accepted | rejected | other agencies |")
         out.append("|---|---|---|---|---|---|")
         for input in report.inputs {
-            out.append("| \(md(input.file)) | \(input.format) | \(input.rowsRead) | \(input.rowsAccepted) | \(input.rowsRejected) | \(input.rowsOtherAgency) |")
+            out.append("| \(md(input.file)) | \(input.format) | \(input.rowsRead) | \(input.rowsAccepted) | \(input.rowsRejected) | \(input.rowsOtherAgency + (input.rowsOtherEmployer ?? 0)) |")
         }
         out.append("")
+        if let note = ReportView.otherEmployerNote(report.inputs) { out.append(md(note)); out.append("") }
         for input in report.inputs where !input.rejections.isEmpty {
             out.append("Rejected rows in \(md(input.file)):")
             out.append("")
