@@ -37,14 +37,14 @@ extension FairRecruitCommand {
             config.employers = employers.map { $0.trimmingCharacters(in: .whitespaces) }
             try runReportingFailures { () throws(CommandFailure) -> ExitStatus in
                 let outcome = try AuditPipeline(layout: layout).batch(config, progress: ProgressMeter.forTerminal())
-                printSummary(outcome, output: config.audit.output)
+                printSummary(outcome, output: config.audit.output, history: config.audit.history)
                 return outcome.status
             }
         }
     }
 }
 
-func printSummary(_ outcome: BatchOutcome, output: String) {
+func printSummary(_ outcome: BatchOutcome, output: String, history: String?) {
     let report = outcome.portfolio
     let p = report.portfolio
     let ratings = p.ratingDistribution.map { "\($0.rating) \($0.agencies)" }.joined(separator: ", ")
@@ -55,5 +55,6 @@ func printSummary(_ outcome: BatchOutcome, output: String) {
     print("enforcement list: \(p.enforcement.count) agencies with critical findings; reimbursements due: \(due)")
     if outcome.agencyReports > 0 { print("wrote the reports of \(outcome.agencyReports) agencies under \(output.appendingPath("agencies"))/") }
     for path in outcome.written { print("wrote \(path)") }
+    if let history, outcome.agencyReports > 0 { print("recorded every agency's audit in the history \(history)") }
     for warning in outcome.warnings { printError("warning: \(warning)") }
 }

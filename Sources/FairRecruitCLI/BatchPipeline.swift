@@ -170,7 +170,7 @@ extension LoadedInputs {
     /// What an agency sent: fee records, a self-assessment, or both (accepted or rejected rows).
     func submission(of agency: String) -> AgencySummary.Submission {
         func sent(_ files: [InputFileSummary]) -> Bool {
-            files.contains { $0.acceptedByAgency[agency] != nil || share(of: $0, for: agency, unattributed: false).rowsRejected > 0 }
+            files.contains { $0.acceptedByAgency[agency] != nil || !rejected(in: $0, by: agency).isEmpty }
         }
         switch (sent(feeFiles), sent(answerFiles)) {
         case (true, true): return .feesAndAssessment

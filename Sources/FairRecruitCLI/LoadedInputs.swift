@@ -97,6 +97,9 @@ struct LoadedInputs: Sendable {
                     rowsOtherEmployer: otherEmployer(in: file))
     }
 
+    /// The rows of a file rejected for naming this agency.
+    func rejected(in file: InputFileSummary, by agency: String) -> [Rejection] { rejections[file.file]?[agency] ?? [] }
+
     /// Fee-record rows at workplaces outside `--employer`; nil without it, and for other files.
     func otherEmployer(in file: InputFileSummary) -> Int? {
         guard let rows = otherEmployerRows, feeFiles.contains(where: { $0.file == file.file }) else { return nil }
@@ -108,7 +111,7 @@ struct LoadedInputs: Sendable {
     /// - Parameter unattributed: also count rejected rows whose agency could not be read.
     func share(of file: InputFileSummary, for agency: String, unattributed: Bool) -> InputReport {
         let byAgency = rejections[file.file] ?? [:]
-        var rejected = byAgency[agency] ?? []
+        var rejected = rejected(in: file, by: agency)
         if unattributed {
             for (id, list) in byAgency where id != agency && !isValidAgencyID(id) { rejected += list }
             rejected.sort { $0.location < $1.location }

@@ -97,6 +97,25 @@ import Testing
         #expect(missing.status == 66 && missing.stderr.contains("no-such-registry.csv: error: cannot read file"))
     }
 
+    @Test func aBatchWithAHistoryRecordsEveryAgencyAndComparesWithItsLastAudit() throws {
+        let folder = Tool.temporaryFolder("batch-history")
+        let history = folder + "/audits.sqlite"
+        for date in ["2026-06-30", "2026-09-30"] {
+            let result = try Tool.run(["batch", "--standard", "\(Self.fixtures)/batch-standard.yaml", "--fees", "\(Self.fixtures)/fees.csv",
+                                       "--assessment", "\(Self.fixtures)/answers.csv", "--as-of", date, "--jobs", "4",
+                                       "--history", history, "--output", folder + "/" + date])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("recorded every agency's audit in the history \(history)"))
+        }
+        let list = try Tool.run(["history", "list", "--history", history])
+        // Without the registry the licence is not assessed: AG-2 scores 2 halves / 6 → 16.7.
+        #expect(list.stdout.contains("AG-2    2       2026-09-30  16.7   E       2026-06-30 16.7 E → 2026-09-30 16.7 E"), "\(list.stdout)")
+        #expect(list.stdout.split(separator: "\n").count == 6)   // a header and the five agencies
+        let report = try Tool.json(folder + "/2026-09-30/agencies/AG-2")
+        #expect((report["previous"] as? [String: Any])?["asOf"] as? String == "2026-06-30")
+        #expect((report["findings"] as! [[String: Any]]).first?["change"] as? String == "unchanged")
+    }
+
     @Test func anAuditWithARegistryChecksTheLicenceAndNamesTheAgency() throws {
         let out = Tool.temporaryFolder("audit-registry")
         let result = try Tool.run(["audit", "--standard", "\(Self.fixtures)/batch-standard.yaml", "--fees", "\(Self.fixtures)/fees.csv",
