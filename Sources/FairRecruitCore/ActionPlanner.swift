@@ -147,8 +147,8 @@ enum FeeIndicator {
             var ratio: ExactDecimal?
             if let wage = placement.monthlyWage, convertible { ratio = total / wage }
             if ratio == nil { withoutWage += 1 }
-            placements.append(PlacementCost(workerID: placement.workerID, origin: placement.origin, destination: placement.destination,
-                                            employer: placement.employer, costToWage: ratio, charged: paid))
+            placements.append(PlacementCost(origin: placement.origin, destination: placement.destination, employer: placement.employer,
+                                            costToWage: ratio, charged: paid))
         }
         let ratios = placements.compactMap(\.costToWage)
         let (mean, median) = FeeSummary.meanAndMedian(ratios)

@@ -245,7 +245,6 @@ public struct FeeSummary: Sendable {
 /// One placement's part in the cost indicator, kept so that a batch can roll costs up by corridor
 /// and by employer across agencies.
 public struct PlacementCost: Sendable, Hashable {
-    public var workerID: String
     public var origin: String
     public var destination: String
     /// The workplace named on the placement's records (the first that names one).
