@@ -119,17 +119,7 @@ public struct PortfolioMarkdownReporter: PortfolioReporter {
                        + (byEmployer ? " \(input.rowsOtherEmployer.map(String.init) ?? "—") |" : ""))
         }
         out.append("")
-        for input in report.inputs where !input.rejections.isEmpty {
-            out.append("Rejected rows in \(md(input.file)):")
-            out.append("")
-            for rejection in input.rejections.prefix(AuditReport.maxRejections) {
-                out.append("- line \(rejection.line): \(md(rejection.reason))")
-            }
-            if input.rejections.count > AuditReport.maxRejections {
-                out.append("- … and \(input.rejections.count - AuditReport.maxRejections) more (see portfolio-rejections.csv)")
-            }
-            out.append("")
-        }
+        out += MarkdownReporter.rejectedRows(report.inputs, allIn: "portfolio-rejections.csv")
         out.append("Standards used: " + report.standards.map { "`\(code($0.id))` \(md($0.version)) (sha256 \($0.sha256.prefix(12))…)" }.joined(separator: "; ") + ".")
         return out.joined(separator: "\n") + "\n"
     }
