@@ -34,6 +34,7 @@ let package = Package(
         .target(name: "FairRecruitReports", dependencies: [
             "FairRecruitCore",
             .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "Crypto", package: "swift-crypto"),   // the portfolio page's script hash (CSP)
         ]),
         // Past audits: the SQLite audit history (GRDB, an embedded file) and earlier reports read back as baselines.
         .target(name: "FairRecruitHistory", dependencies: [

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Renders HTML reports and opens them in headless Chromium (see README, "Checking the HTML in a
-# browser"). Writes the demo report, a report built from hostile inputs (script tags, attribute
-# injection, spreadsheet formulas) and a report with progress (a baseline and a waivers file whose
-# reasons and approvers are hostile) under Reports/browser-check/, saves PNG screenshots at desktop
+# browser"). Writes the demo report, a batch's portfolio page, a report built from hostile inputs
+# (script tags, attribute injection, spreadsheet formulas) and a report with progress (a baseline and
+# a waivers file whose reasons and approvers are hostile) under Reports/browser-check/, saves PNG screenshots at desktop
 # and phone widths and the A4 print, and fails on console errors, thrown errors, dialogs or
 # requests to the network. Not part of `swift test`: it needs a browser.
 #
@@ -31,7 +31,14 @@ fixtures=Tests/EndToEndTests/Fixtures
   --assessment "$fixtures/answers-policy-yes.csv" --baseline "$fixtures/baseline.json" \
   --waivers "$fixtures/hostile-waivers.yaml" --as-of 2026-06-30 --format html,csv --output "$out/progress"
 
-python3 scripts/browser_check.py --out "$out/screenshots" "$out/demo/report.html"
+# A batch's portfolio page (its one inline script, allowed by hash, sorts the league table; a
+# blocked script would log a CSP violation and fail the check) and an agency report beside it.
+"$bin" batch --standard "$fixtures/batch/batch-standard.yaml" --fees "$fixtures/batch/fees.csv" \
+  --assessment "$fixtures/batch/answers.csv" --registry "$fixtures/batch/registry.csv" --as-of 2026-06-30 \
+  --format html --output "$out/batch"
+
+python3 scripts/browser_check.py --out "$out/screenshots" "$out/demo/report.html" \
+  "$out/batch/portfolio.html" "$out/batch/agencies/AG-3/report.html"
 # The hostile strings must be shown as text, and no element they spell may exist in the page.
 python3 scripts/browser_check.py --out "$out/screenshots" \
   --expect-text '<script>alert(1)</script>' --expect-text '"><img src=x onerror=alert(1)>' \

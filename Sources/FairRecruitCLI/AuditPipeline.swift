@@ -14,6 +14,8 @@ public struct AuditConfiguration: Sendable {
     public var fees: [String] = []
     public var assessments: [String] = []
     public var agency: String?
+    /// A licence registry (CSV) for `registry` checks and, in a batch, the agencies that sent nothing.
+    public var registry: String?
     public var rates: String?
     public var asOf: Day
     public var formats: [Format] = [.json, .md]
@@ -109,38 +111,10 @@ public struct AuditPipeline: Sendable {
         guard !config.fees.isEmpty || !config.assessments.isEmpty else {
             throw CommandFailure(.usage, "error: give at least one of --fees and --assessment")
         }
-        // Templates are checked before any input is read, so that a broken template fails fast.
-        let reporters = try reporters(for: config.formats, templates: config.templates)
-        let rates = try loadRates(config.rates)
-        let library = try loadLibrary(directories: config.standardDirectories, files: config.standards.filter(Self.isPath), rates: rates)
-        let standards = try Self.select(config.standards, from: library)
-
-        let ledger = FeeLedger(asOf: config.asOf, categories: library.tables.categories, occupations: library.tables.occupations,
-                               rates: rates, agencyFilter: config.agency)
-        let answers = AnswerBook(questions: library.questions, agencyFilter: config.agency)
-        do {
-            for file in config.fees { try ledger.read(file) }
-            for file in config.assessments { try answers.read(file) }
-        } catch {
-            throw Self.failure(error)
-        }
-        ledger.finish()
-
-        let agency = try Self.agency(config.agency, ledger: ledger, answers: answers)
-        var input = AuditInput(agencyID: agency, asOf: config.asOf, records: ledger.records[agency] ?? [],
-                               answers: answers.answers[agency] ?? [:], feesProvided: !config.fees.isEmpty,
-                               categories: library.tables.categories, rates: rates)
-        if let path = config.waivers {
-            input.waivers = try Self.loadWaivers(path, library: library, allowCritical: config.allowCriticalWaivers)
-        }
-        input.allowCriticalWaivers = config.allowCriticalWaivers
+        let loaded = try load(config)
+        let agency = try Self.agency(config.agency, loaded: loaded)
         var baseline: AuditSnapshot?
         if let path = config.baseline { baseline = try Self.loadBaseline(path, agency: agency, asOf: config.asOf) }
-        let inputs = ledger.files.map { Self.inputReport($0, agency: agency, other: ledger.otherAgencyRows[$0.file] ?? 0) }
-            + answers.files.map { Self.inputReport($0, agency: agency, other: answers.otherAgencyRows[$0.file] ?? 0) }
-        let agencyRows = Set(input.records.map(\.location))
-        let notes = ledger.notes.filter { agencyRows.contains($0.location) }
-        let agencyAnswers = (answers.answers[agency] ?? [:]).values.sorted { $0.location < $1.location }
         /// The engine and the report, given what is remembered; a baseline replaces the history's previous audit.
         func audit(_ remembered: AuditMemory?) -> AuditReport {
             var memory = remembered ?? (config.waivers != nil ? AuditMemory() : nil)
@@ -149,12 +123,8 @@ public struct AuditPipeline: Sendable {
                 memory = AuditMemory(previous: baseline, everFailing: fromBaseline.everFailing.union(memory?.everFailing ?? []),
                                      states: memory?.states ?? [:])
             }
-            input.memory = memory
-            let result = AuditEngine().audit(standards, input: input)
-            return AuditReport(result: result, toolVersion: Self.toolVersion, agencyName: answers.agencyNames[agency],
-                               inputs: inputs, dataQuality: notes, answers: agencyAnswers)
+            return loaded.report(for: agency, memory: memory, batch: false)
         }
-        var warnings: [String] = []
         let report: AuditReport
         if let path = config.history {
             report = try Self.recording(in: path, agency: agency, asOf: config.asOf) { memory in
@@ -164,37 +134,83 @@ public struct AuditPipeline: Sendable {
         } else {
             report = audit(nil)
         }
-        let result = report.result
-        for outcome in result.progress?.waivers ?? [] where !outcome.applied {
-            let w = outcome.waiver
-            warnings.append("\(w.location): waiver of \(w.standard)/\(w.requirement) not applied: " + (outcome.status == .expired
-                ? "it expired on \(w.expires)" : outcome.status == .notAudited ? "the requirement is not part of this audit"
-                : "the requirement was graded critical in this audit; use --allow-critical-waivers"))
-        }
-
-        let written = try write(report, reporters: reporters, to: config.output)
-        var status = ExitStatus.ok
+        var warnings = Self.waiverWarnings(report.result)
+        let written = try write(report, reporters: loaded.reporters, to: config.output)
         if config.templates != nil && !config.formats.contains(.html) {
             warnings.append("--templates has no effect without --format html")
         }
-        if let failOn = config.failOn, Self.breaches(result, failOn: failOn, includeUnverified: config.includeUnverified) {
-            status = .thresholdBreached
-            warnings.append("threshold breached: a not-met finding of severity \(failOn.rawValue) or worse")
-        }
-        if let minimum = config.minScore {
-            let score = result.overall.score
-            if score == nil || score! < minimum {
-                status = max(status, .thresholdBreached)
-                warnings.append("threshold breached: score \(score?.description ?? "null") is below \(minimum)")
-            }
-        }
-        let rejected = inputs.reduce(0) { $0 + $1.rowsRejected }
+        var (status, breaches) = Self.thresholds(report.result, config)
+        warnings += breaches
+        let rejected = report.inputs.reduce(0) { $0 + $1.rowsRejected }
         if rejected > 0 {
             warnings.append("\(rejected) row(s) rejected; see the report's inputs section")
             if config.strict { status = max(status, .badData) }
         }
         return AuditOutcome(report: report, written: written, status: status, warnings: warnings, recorded: config.history)
     }
+
+    /// Reads and validates everything an audit needs, once, whatever the number of agencies:
+    /// templates first (so a broken one fails fast), then rates, standards, waivers and the inputs.
+    /// - Parameter employers: `batch --employer`: keep only fee records at these workplaces.
+    /// - Parameter portfolio: also require the portfolio page's templates (a batch with HTML).
+    func load(_ config: AuditConfiguration, employers: Set<String>? = nil, portfolio: Bool = false) throws(CommandFailure) -> LoadedInputs {
+        let templates = try config.formats.contains(.html)
+            ? loadTemplates(config.templates, required: [ReportTemplates.report] + (portfolio ? ReportTemplates.portfolioPages : [])) : nil
+        let rates = try loadRates(config.rates)
+        let library = try loadLibrary(directories: config.standardDirectories, files: config.standards.filter(Self.isPath), rates: rates)
+        let standards = try Self.select(config.standards, from: library)
+        let waivers = try config.waivers.map { path throws(CommandFailure) in
+            try Self.loadWaivers(path, library: library, allowCritical: config.allowCriticalWaivers)
+        } ?? []
+
+        let ledger = FeeLedger(asOf: config.asOf, categories: library.tables.categories, occupations: library.tables.occupations,
+                               rates: rates, agencyFilter: config.agency, employerFilter: employers)
+        let answers = AnswerBook(questions: library.questions, agencyFilter: config.agency)
+        var registry: LicenceRegistry?
+        do {
+            for file in config.fees { try ledger.read(file) }
+            for file in config.assessments { try answers.read(file) }
+            registry = try config.registry.map { path throws(IngestError) in try LicenceRegistry.read(path) }
+        } catch {
+            throw Self.failure(error)
+        }
+        ledger.finish()
+        return LoadedInputs(
+            config: config, standards: standards, categories: library.tables.categories, rates: rates, waivers: waivers,
+            records: ledger.records, answers: answers.answers, agencyNames: answers.agencyNames,
+            feeFiles: ledger.files, answerFiles: answers.files,
+            otherAgencyRows: ledger.otherAgencyRows.merging(answers.otherAgencyRows, uniquingKeysWith: +),
+            otherEmployerRows: employers == nil ? nil : ledger.otherEmployerRows, notes: ledger.notes, registry: registry,
+            reporters: reporters(for: config.formats, templates: templates), templates: templates)
+    }
+
+    /// Warnings for the waivers of an audit that were not applied.
+    static func waiverWarnings(_ result: AuditResult) -> [String] {
+        (result.progress?.waivers ?? []).filter { !$0.applied }.map { outcome in
+            let w = outcome.waiver
+            return "\(w.location): waiver of \(w.standard)/\(w.requirement) not applied: " + (outcome.status == .expired
+                ? "it expired on \(w.expires)" : outcome.status == .notAudited ? "the requirement is not part of this audit"
+                : "the requirement was graded critical in this audit; use --allow-critical-waivers")
+        }
+    }
+
+    /// `--fail-on` and `--min-score` (§6): exit 1 with a warning for each threshold breached.
+    static func thresholds(_ result: AuditResult, _ config: AuditConfiguration) -> (ExitStatus, [String]) {
+        var status = ExitStatus.ok
+        var warnings: [String] = []
+        if let failOn = config.failOn, breaches(result, failOn: failOn, includeUnverified: config.includeUnverified) {
+            status = .thresholdBreached
+            warnings.append("threshold breached: a not-met finding of severity \(failOn.rawValue) or worse")
+        }
+        if let minimum = config.minScore, belowMinimum(result.overall.score, minimum) {
+            status = .thresholdBreached
+            warnings.append("threshold breached: score \(result.overall.score?.description ?? "null") is below \(minimum)")
+        }
+        return (status, warnings)
+    }
+
+    /// `--min-score`: a score below the minimum, or no score at all.
+    static func belowMinimum(_ score: ExactDecimal?, _ minimum: ExactDecimal) -> Bool { score.map { $0 < minimum } ?? true }
 
     static func failure(_ error: HistoryError) -> CommandFailure {
         switch error.kind {
@@ -267,10 +283,10 @@ public struct AuditPipeline: Sendable {
     }
 
     /// The agency to audit: `--agency`, or the only one the inputs name.
-    static func agency(_ requested: String?, ledger: FeeLedger, answers: AnswerBook) throws(CommandFailure) -> String {
+    static func agency(_ requested: String?, loaded: LoadedInputs) throws(CommandFailure) -> String {
         if let requested { return requested }
-        var seen = Set(ledger.records.keys).union(answers.answers.keys)
-        for file in ledger.files + answers.files {
+        var seen = Set(loaded.records.keys).union(loaded.answers.keys)
+        for file in loaded.feeFiles + loaded.answerFiles {
             for rejection in file.rejections { if let id = rejection.agencyID { seen.insert(id) } }
             seen.formUnion(file.acceptedByAgency.keys)
         }
@@ -281,13 +297,6 @@ public struct AuditPipeline: Sendable {
         return agencies.first ?? "unknown"
     }
 
-    static func inputReport(_ file: InputFileSummary, agency: String, other: Int) -> InputReport {
-        let accepted = file.acceptedByAgency.values.reduce(0, +)
-        return InputReport(file: file.file, format: file.format, rowsRead: file.rowsRead, rowsAccepted: accepted,
-                           rowsRejected: file.rejections.count, rowsOtherAgency: other,
-                           rejections: file.rejections.map { (line: $0.location.line, reason: $0.reason) })
-    }
-
     /// `--fail-on S`: a not-met finding of graded severity S or worse (§6).
     static func breaches(_ result: AuditResult, failOn: Severity, includeUnverified: Bool) -> Bool {
         result.findings.contains { f in
@@ -295,47 +304,53 @@ public struct AuditPipeline: Sendable {
         }
     }
 
-    /// One reporter per format; HTML reads the shipped templates, then those of `--templates`.
-    func reporters(for formats: [AuditConfiguration.Format], templates: String?) throws(CommandFailure) -> [any Reporter] {
-        var reporters: [any Reporter] = []
-        for format in formats {
+    /// The shipped templates, then those of `--templates` (later folders win).
+    func loadTemplates(_ folder: String?, required: [String]) throws(CommandFailure) -> ReportTemplates {
+        do {
+            return try ReportTemplates.load(from: [layout.templates] + (folder.map { [$0] } ?? []), required: required)
+        } catch {
+            let status: ExitStatus = switch error {
+            case .invalid: .badData
+            case .empty: .usage
+            case .unreadable, .missing: .unreadable
+            }
+            throw CommandFailure(status, error.description)
+        }
+    }
+
+    /// One reporter per format, in the order asked for.
+    func reporters(for formats: [AuditConfiguration.Format], templates: ReportTemplates?) -> [any Reporter] {
+        formats.map { format -> any Reporter in
             switch format {
-            case .json: reporters.append(JSONReporter())
-            case .md: reporters.append(MarkdownReporter())
-            case .csv: reporters.append(CSVReporter())
-            case .html:
-                do {
-                    let folders = [layout.templates] + (templates.map { [$0] } ?? [])
-                    reporters.append(HTMLReporter(templates: try ReportTemplates.load(from: folders)))
-                } catch {
-                    let status: ExitStatus = switch error {
-                    case .invalid: .badData
-                    case .empty: .usage
-                    case .unreadable, .missing: .unreadable
-                    }
-                    throw CommandFailure(status, error.description)
-                }
+            case .json: JSONReporter()
+            case .md: MarkdownReporter()
+            case .csv: CSVReporter()
+            case .html: HTMLReporter(templates: templates!)
             }
         }
-        return reporters
     }
 
     func write(_ report: AuditReport, reporters: [any Reporter], to folder: String) throws(CommandFailure) -> [String] {
+        var written: [String] = []
+        for file in reporters.flatMap({ $0.files(for: report) }) {
+            written.append(try write(file, to: folder))
+        }
+        return written
+    }
+
+    /// Writes one report file (atomically) into `folder`, created when missing; returns its path.
+    func write(_ file: ReportFile, to folder: String) throws(CommandFailure) -> String {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
             throw CommandFailure(.unreadable, "\(folder): error: cannot create the output folder")
         }
-        var written: [String] = []
-        for file in reporters.flatMap({ $0.files(for: report) }) {
-            let path = folder.appendingPath(file.name)
-            do {
-                try Data(file.contents.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-            } catch {
-                throw CommandFailure(.unreadable, "\(path): error: cannot write the report")
-            }
-            written.append(path)
+        let path = folder.appendingPath(file.name)
+        do {
+            try Data(file.contents.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw CommandFailure(.unreadable, "\(path): error: cannot write the report")
         }
-        return written
+        return path
     }
 }

@@ -8,7 +8,7 @@ public struct FairRecruitCommand: ParsableCommand {
         commandName: "fairrecruit",
         abstract: "Audit recruitment agencies against ethical-recruitment standards.",
         version: AuditPipeline.toolVersion,
-        subcommands: [Audit.self, Standards.self, History.self, Diff.self, Demo.self])
+        subcommands: [Audit.self, Batch.self, Standards.self, History.self, Diff.self, Demo.self])
 
     public init() {}
 }

@@ -20,6 +20,9 @@ import Yams
 ///     fees: |                           # CSV; agency_id may be left out
 ///       worker_id,origin,destination,category,amount,currency,paid_by,paid_on
 ///       W1,NP,MY,recruitment_fee,9000,NPR,worker,2026-01-10
+///     registry: |                       # optional licence registry (CSV) for `registry` checks;
+///       name,country,licence_status,licence_expires   # agency_id may be left out too
+///       Example Agency,NP,active,2027-12-31
 /// ```
 public struct StandardExamples: Sendable {
     public struct Case: Sendable {
@@ -29,6 +32,7 @@ public struct StandardExamples: Sendable {
         public var severity: Severity?
         public var answers: [String: String]
         public var fees: String?
+        public var registry: String?
         public var line: Int
     }
 
@@ -63,7 +67,7 @@ public struct StandardExamples: Sendable {
         for item in root["cases"]?.sequence ?? [] {
             let line = item.mark?.line ?? 1
             guard let map = item.mapping else { throw fail(line, "a case must be a mapping") }
-            let allowed: Set<String> = ["requirement", "name", "expect", "severity", "answers", "fees"]
+            let allowed: Set<String> = ["requirement", "name", "expect", "severity", "answers", "fees", "registry"]
             for key in map.keys.compactMap(\.string) where !allowed.contains(key) { throw fail(line, "unknown key '\(key)' in a case") }
             guard let requirement = map["requirement"]?.string, let name = map["name"]?.string,
                   let expectText = map["expect"]?.string, let expect = Status(rawValue: expectText) else {
@@ -79,7 +83,7 @@ public struct StandardExamples: Sendable {
                 if let k = key.string, let v = value.string { answers[k] = v }
             }
             cases.append(Case(requirement: requirement, name: name, expect: expect, severity: severity, answers: answers,
-                              fees: map["fees"]?.string, line: line))
+                              fees: map["fees"]?.string, registry: map["registry"]?.string, line: line))
         }
         if cases.isEmpty { throw fail(1, "no cases") }
         return StandardExamples(file: path, standard: standard, asOf: asOf, cases: cases)
@@ -101,14 +105,7 @@ public struct StandardExamples: Sendable {
             if let fees = example.fees {
                 let ledger = FeeLedger(asOf: asOf, categories: library.tables.categories, occupations: library.tables.occupations,
                                        rates: rates, agencyFilter: nil)
-                let path = FileManager.default.temporaryDirectory.appendingPathComponent("fairrecruit-example-\(UUID().uuidString).csv").path
-                var csv = fees
-                if !(csv.split(separator: "\n").first ?? "").lowercased().contains("agency_id") {
-                    csv = csv.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { i, line in
-                        line.isEmpty ? "" : (i == 0 ? "agency_id," : "\(Self.agency),") + line
-                    }.joined(separator: "\n")
-                }
-                _ = FileManager.default.createFile(atPath: path, contents: Data(csv.utf8))
+                let path = Self.temporaryCSV(fees)
                 defer { try? FileManager.default.removeItem(atPath: path) }
                 do { try ledger.readCSV(path) } catch { return outcome(nil, nil, "fee records: \(error)") }
                 ledger.finish()
@@ -128,8 +125,18 @@ public struct StandardExamples: Sendable {
                 answers[id] = Answer(agencyID: Self.agency, questionID: id, value: normalized,
                                      location: SourceLocation(file: file, line: example.line))
             }
-            let input = AuditInput(agencyID: Self.agency, asOf: asOf, records: records, answers: answers,
+            var input = AuditInput(agencyID: Self.agency, asOf: asOf, records: records, answers: answers,
                                    feesProvided: example.fees != nil, categories: library.tables.categories, rates: rates)
+            if let text = example.registry {
+                let path = Self.temporaryCSV(text)
+                defer { try? FileManager.default.removeItem(atPath: path) }
+                let registry: LicenceRegistry
+                do { registry = try LicenceRegistry.read(path) } catch { return outcome(nil, nil, "registry: \(error)") }
+                if let rejection = registry.file.rejections.first {
+                    return outcome(nil, nil, "registry row on line \(rejection.location.line) rejected: \(rejection.reason)")
+                }
+                input.licence = registry.lookup(Self.agency)
+            }
             let result = AuditEngine().audit([standard], input: input)
             guard let requirement = result.requirements.first(where: { $0.requirement.id == example.requirement }) else {
                 return outcome(nil, nil, "requirement not evaluated")
@@ -142,5 +149,19 @@ public struct StandardExamples: Sendable {
             }
             return outcome(requirement.status, requirement.severity, problem)
         }
+    }
+
+    /// Writes an example's CSV to a temporary file, with an `agency_id` column of the example
+    /// agency added when the CSV has none.
+    static func temporaryCSV(_ text: String) -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fairrecruit-example-\(UUID().uuidString).csv").path
+        var csv = text
+        if !(csv.split(separator: "\n").first ?? "").lowercased().contains("agency_id") {
+            csv = csv.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { i, line in
+                line.isEmpty ? "" : (i == 0 ? "agency_id," : "\(agency),") + line
+            }.joined(separator: "\n")
+        }
+        _ = FileManager.default.createFile(atPath: path, contents: Data(csv.utf8))
+        return path
     }
 }

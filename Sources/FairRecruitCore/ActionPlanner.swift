@@ -126,15 +126,16 @@ enum FeeIndicator {
     static func summary(book: PlacementBook, input: AuditInput) -> FeeSummary {
         var perCurrency: [String: ExactDecimal] = [:]
         var charged = Set<String>()
-        var ratios: [ExactDecimal] = []
+        var placements: [PlacementCost] = []
         var withoutWage = 0
         for placement in book.placements {
             var total = ExactDecimal.zero
             var convertible = true
+            var paid = false
             for i in placement.records where book.counted[i] {
                 let r = book.records[i]
                 perCurrency[r.currency, default: .zero] += r.amount
-                if r.amount.isPositive { charged.insert(r.workerID) }
+                if r.amount.isPositive { charged.insert(r.workerID); paid = true }
                 if let wageCurrency = placement.wageCurrency {
                     if let converted = input.rates.convert(r.amount, from: r.currency, to: wageCurrency, on: r.paidOn) {
                         total += converted
@@ -143,24 +144,18 @@ enum FeeIndicator {
                     }
                 }
             }
-            if let wage = placement.monthlyWage, convertible, let ratio = total / wage {
-                ratios.append(ratio)
-            } else {
-                withoutWage += 1
-            }
+            var ratio: ExactDecimal?
+            if let wage = placement.monthlyWage, convertible { ratio = total / wage }
+            if ratio == nil { withoutWage += 1 }
+            placements.append(PlacementCost(origin: placement.origin, destination: placement.destination, employer: placement.employer,
+                                            costToWage: ratio, charged: paid))
         }
-        let sorted = ratios.sorted()
-        var mean: ExactDecimal?, median: ExactDecimal?
-        if !sorted.isEmpty {
-            mean = (sorted.sum() / ExactDecimal(sorted.count))?.rounded(toFractionDigits: 2)
-            let mid = sorted.count / 2
-            median = (sorted.count % 2 == 1 ? sorted[mid] : ((sorted[mid - 1] + sorted[mid]) / ExactDecimal(2))!)
-                .rounded(toFractionDigits: 2)
-        }
+        let ratios = placements.compactMap(\.costToWage)
+        let (mean, median) = FeeSummary.meanAndMedian(ratios)
         return FeeSummary(
             records: book.records.count, workers: Set(book.records.map(\.workerID)).count, workersCharged: charged.count,
             workerBorne: perCurrency.sorted { $0.key < $1.key }.map { (currency: $0.key, amount: $0.value) },
             costToWageMean: mean, costToWageMedian: median, workersWithoutWage: withoutWage,
-            denominator: sorted.count, costToWage: ratios)
+            denominator: ratios.count, placements: placements)
     }
 }

@@ -14,6 +14,8 @@ public struct AuditInput: Sendable {
     public var waivers: [Waiver] = []
     /// Lets a waiver apply to a requirement graded critical in this audit.
     public var allowCriticalWaivers = false
+    /// What the licence registry (`--registry`) says about the agency, for registry checks.
+    public var licence: LicenceLookup = .noRegistry
     /// The agency's past (history or baseline). Non-nil, or waivers for the agency, turn on the
     /// result's ``AuditResult/progress``.
     public var memory: AuditMemory? = nil

@@ -128,6 +128,12 @@ struct FeeCheckEvaluator {
     enum ScopeMatch { case inScope, outOfScope, unknown }
 
     func scopeMatch(_ record: FeeRecord, _ placement: Placement) -> ScopeMatch {
+        Self.scopeMatch(record, placement, standard: standard, requirement: requirement)
+    }
+
+    /// Whether a record falls within the standard's scope narrowed by the requirement's, and its
+    /// `effective` dates; shared with registry checks.
+    static func scopeMatch(_ record: FeeRecord, _ placement: Placement, standard: Standard, requirement: Requirement) -> ScopeMatch {
         guard requirement.effective.contains(record.paidOn) else { return .outOfScope }
         var unknown = false
         for scope in [standard.scope, requirement.scope] {

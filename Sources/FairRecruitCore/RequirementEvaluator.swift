@@ -25,8 +25,8 @@ struct RequirementEvaluator {
                     result = feeResult
                     pending += pendingHere
                 case .registry:
-                    result = CheckResult(index: offset + 1, status: .notAssessed, isFeeCheck: true,
-                                         message: "licence registry not given", missing: ["a licence registry (--registry)"])
+                    result = RegistryCheckEvaluator(standard: standard, requirement: requirement, input: input, book: book,
+                                                    waived: waived).evaluate(index: offset + 1)
                 }
             }
             results.append(result)

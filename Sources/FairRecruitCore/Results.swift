@@ -225,8 +225,34 @@ public struct FeeSummary: Sendable {
     public var costToWageMedian: ExactDecimal?
     public var workersWithoutWage: Int
     public var denominator: Int
-    /// Each placement's cost in months of wage, for histograms.
-    public var costToWage: [ExactDecimal]
+    /// Every placement's share of the indicator, in placement order.
+    public var placements: [PlacementCost]
+    /// Each placement's cost in months of wage (those with a wage), for histograms.
+    public var costToWage: [ExactDecimal] { placements.compactMap(\.costToWage) }
+
+    /// The SDG 10.7.1 mean and median of costs in months of wage, to two decimals (an even count
+    /// takes the mean of the two middle values); nil for none.
+    public static func meanAndMedian(_ ratios: [ExactDecimal]) -> (mean: ExactDecimal?, median: ExactDecimal?) {
+        guard !ratios.isEmpty else { return (nil, nil) }
+        let sorted = ratios.sorted()
+        let mean = (sorted.sum() / ExactDecimal(sorted.count))?.rounded(toFractionDigits: 2)
+        let mid = sorted.count / 2
+        let median = (sorted.count % 2 == 1 ? sorted[mid] : ((sorted[mid - 1] + sorted[mid]) / ExactDecimal(2))!)
+        return (mean, median.rounded(toFractionDigits: 2))
+    }
+}
+
+/// One placement's part in the cost indicator, kept so that a batch can roll costs up by corridor
+/// and by employer across agencies.
+public struct PlacementCost: Sendable, Hashable {
+    public var origin: String
+    public var destination: String
+    /// The workplace named on the placement's records (the first that names one).
+    public var employer: String?
+    /// Worker-borne costs in months of wage; nil without a wage (or a rate to convert with).
+    public var costToWage: ExactDecimal?
+    /// The worker bore a positive amount.
+    public var charged: Bool
 }
 
 /// Everything an audit of one agency found, ready for the reporters.
@@ -323,10 +349,13 @@ public struct InputReport: Sendable {
     public var rowsRejected: Int
     public var rowsOtherAgency: Int
     public var rejections: [(line: Int, reason: String)]
+    /// Rows at workplaces outside `batch --employer`; nil without it.
+    public var rowsOtherEmployer: Int?
 
     public init(file: String, format: String, rowsRead: Int, rowsAccepted: Int, rowsRejected: Int, rowsOtherAgency: Int,
-                rejections: [(line: Int, reason: String)]) {
+                rejections: [(line: Int, reason: String)], rowsOtherEmployer: Int? = nil) {
         self.file = file; self.format = format; self.rowsRead = rowsRead; self.rowsAccepted = rowsAccepted
         self.rowsRejected = rowsRejected; self.rowsOtherAgency = rowsOtherAgency; self.rejections = rejections
+        self.rowsOtherEmployer = rowsOtherEmployer
     }
 }

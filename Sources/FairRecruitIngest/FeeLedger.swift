@@ -38,12 +38,16 @@ public final class FeeLedger {
     public let rates: ExchangeRates
     /// When set, rows of other agencies are only counted.
     public let agencyFilter: String?
+    /// When set (`batch --employer`), rows at other workplaces, or naming none, are only counted.
+    public let employerFilter: Set<String>?
 
     public private(set) var records: [String: [FeeRecord]] = [:]
     public private(set) var files: [InputFileSummary] = []
     public private(set) var notes: [DataQualityNote] = []
     /// Rows of other agencies per file (when filtering).
     public private(set) var otherAgencyRows: [String: Int] = [:]
+    /// Rows at other employers per file (when filtering by employer).
+    public private(set) var otherEmployerRows: [String: Int] = [:]
 
     private struct PlacementFacts {
         var origin: (String, SourceLocation)
@@ -57,8 +61,10 @@ public final class FeeLedger {
     private var recordIDs: [RecordKey: SourceLocation] = [:]
     private var wageCurrencyNoted = Set<PlacementKey>()
 
-    public init(asOf: Day, categories: FeeCategories, occupations: Occupations, rates: ExchangeRates, agencyFilter: String?) {
+    public init(asOf: Day, categories: FeeCategories, occupations: Occupations, rates: ExchangeRates, agencyFilter: String?,
+                employerFilter: Set<String>? = nil) {
         self.asOf = asOf; self.categories = categories; self.occupations = occupations; self.rates = rates; self.agencyFilter = agencyFilter
+        self.employerFilter = employerFilter
     }
 
     /// Reads a fee-record file: XML when its name ends in `.xml`, CSV otherwise.
@@ -84,6 +90,10 @@ public final class FeeLedger {
         summary.rowsRead += 1
         if let filter = agencyFilter, let agency = row["agency_id"], agency != filter, Validators.isAgencyID(agency) {
             otherAgencyRows[summary.file, default: 0] += 1
+            return
+        }
+        if let employers = employerFilter, !(row["employer"].map(employers.contains) ?? false) {
+            otherEmployerRows[summary.file, default: 0] += 1
             return
         }
         if let problem = row.problem {
@@ -282,6 +292,9 @@ public final class FeeLedger {
         notes.sort { ($0.location, $0.code) < ($1.location, $1.code) }
     }
 }
+
+/// Whether a text is a valid agency id (§3.4: `^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`).
+public func isValidAgencyID(_ text: String) -> Bool { Validators.isAgencyID(text) }
 
 /// How an input file is read.
 public enum InputFormat {

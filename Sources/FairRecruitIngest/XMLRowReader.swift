@@ -1,4 +1,6 @@
-import CLibXML2
+// Internal: libxml2's headers bring their own ICU declarations, which clash with Foundation's in any
+// module that sees both; no libxml2 type is part of this module's interface.
+internal import CLibXML2
 import FairRecruitCore
 
 /// Reads fee records and self-assessments from XML (§3.4) with libxml2's SAX2 push parser, so a

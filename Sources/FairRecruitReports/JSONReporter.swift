@@ -58,17 +58,7 @@ public struct JSONReporter: SingleFileReporter {
                     "file": .string(p.location.file), "line": .int(p.location.line),
                 ])
             }),
-            "inputs": .array(report.inputs.map { input in
-                .object([
-                    "file": .string(input.file), "format": .string(input.format), "rowsRead": .int(input.rowsRead),
-                    "rowsAccepted": .int(input.rowsAccepted), "rowsRejected": .int(input.rowsRejected),
-                    "rowsOtherAgency": .int(input.rowsOtherAgency),
-                    "rejections": .array(input.rejections.prefix(AuditReport.maxRejections).map {
-                        .object(["line": .int($0.line), "reason": .string($0.reason)])
-                    }),
-                    "rejectionsTruncated": .bool(input.rejections.count > AuditReport.maxRejections),
-                ])
-            }),
+            "inputs": .array(report.inputs.map(Self.input)),
             "dataQuality": .array(report.dataQuality.map { note in
                 .object(["file": .string(note.location.file), "line": .int(note.location.line), "code": .string(note.code),
                          "message": .string(note.message)])
@@ -97,6 +87,21 @@ public struct JSONReporter: SingleFileReporter {
                 "reason": .string(w.reason), "approver": .string(w.approver),
             ])
         })
+    }
+
+    /// One input file's accounting (§7, §8); `rowsOtherEmployer` only with `batch --employer`.
+    static func input(_ input: InputReport) -> JSONValue {
+        var fields: [String: JSONValue] = [
+            "file": .string(input.file), "format": .string(input.format), "rowsRead": .int(input.rowsRead),
+            "rowsAccepted": .int(input.rowsAccepted), "rowsRejected": .int(input.rowsRejected),
+            "rowsOtherAgency": .int(input.rowsOtherAgency),
+            "rejections": .array(input.rejections.prefix(AuditReport.maxRejections).map {
+                .object(["line": .int($0.line), "reason": .string($0.reason)])
+            }),
+            "rejectionsTruncated": .bool(input.rejections.count > AuditReport.maxRejections),
+        ]
+        if let other = input.rowsOtherEmployer { fields["rowsOtherEmployer"] = .int(other) }
+        return .object(fields)
     }
 
     static func number(_ value: ExactDecimal?) -> JSONValue { value.map { .number($0.description) } ?? .null }

@@ -154,20 +154,11 @@ public struct MarkdownReporter: SingleFileReporter {
         out.append("| file | format | read | accepted | rejected | other agencies |")
         out.append("|---|---|---|---|---|---|")
         for input in report.inputs {
-            out.append("| \(md(input.file)) | \(input.format) | \(input.rowsRead) | \(input.rowsAccepted) | \(input.rowsRejected) | \(input.rowsOtherAgency) |")
+            out.append("| \(md(input.file)) | \(input.format) | \(input.rowsRead) | \(input.rowsAccepted) | \(input.rowsRejected) | \(input.rowsOtherAgency + (input.rowsOtherEmployer ?? 0)) |")
         }
         out.append("")
-        for input in report.inputs where !input.rejections.isEmpty {
-            out.append("Rejected rows in \(md(input.file)):")
-            out.append("")
-            for rejection in input.rejections.prefix(AuditReport.maxRejections) {
-                out.append("- line \(rejection.line): \(md(rejection.reason))")
-            }
-            if input.rejections.count > AuditReport.maxRejections {
-                out.append("- … and \(input.rejections.count - AuditReport.maxRejections) more")
-            }
-            out.append("")
-        }
+        if let note = ReportView.otherEmployerNote(report.inputs) { out.append(md(note)); out.append("") }
+        out += Self.rejectedRows(report.inputs)
         if !report.dataQuality.isEmpty {
             out.append("## Data quality")
             out.append("")
@@ -178,6 +169,24 @@ public struct MarkdownReporter: SingleFileReporter {
         }
         out.append("Standards used: " + r.standards.map { "`\(code($0.id))` \(md($0.version)) (sha256 \($0.sha256.prefix(12))…)" }.joined(separator: "; ") + ".")
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// Each input file's rejected rows, at most `AuditReport.maxRejections` per file.
+    /// - Parameter allIn: the file that lists them all, named after the count of those left out.
+    static func rejectedRows(_ inputs: [InputReport], allIn: String? = nil) -> [String] {
+        var out: [String] = []
+        for input in inputs where !input.rejections.isEmpty {
+            out.append("Rejected rows in \(md(input.file)):")
+            out.append("")
+            for rejection in input.rejections.prefix(AuditReport.maxRejections) {
+                out.append("- line \(rejection.line): \(md(rejection.reason))")
+            }
+            if input.rejections.count > AuditReport.maxRejections {
+                out.append("- … and \(input.rejections.count - AuditReport.maxRejections) more" + (allIn.map { " (see \($0))" } ?? ""))
+            }
+            out.append("")
+        }
+        return out
     }
 
     /// Comparison with the previous audit, scores with and without waivers, and the waivers.

@@ -14,6 +14,11 @@ import Mustache
 public struct ReportTemplates: Sendable {
     /// The page of one agency's audit.
     public static let report = "report.html"
+    /// A batch's portfolio page, and the script it embeds (its hash goes into the page's
+    /// Content-Security-Policy).
+    public static let portfolio = "portfolio.html"
+    public static let portfolioScript = "portfolio.js"
+    public static let portfolioPages = [portfolio, portfolioScript]
     static let fileExtension = ".mustache"
 
     private let library: MustacheLibrary

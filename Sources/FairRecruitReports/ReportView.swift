@@ -143,6 +143,8 @@ struct ReportView {
     let pending: [PendingRow]
     let costs: Costs
     let inputs: [InputRow]
+    /// In a batch limited by `--employer`: how many of the other rows were at other workplaces.
+    let employerRowsNote: String?
     let rejectedFiles: [RejectedFile]
     let notes: [Note]
 
@@ -212,8 +214,9 @@ struct ReportView {
                       countedFromRecords: r.workersFromRecords, hasRatios: !fees.costToWage.isEmpty, histogram: Self.histogram(fees.costToWage))
         inputs = report.inputs.map { i in
             InputRow(file: i.file, format: i.format, read: i.rowsRead, accepted: i.rowsAccepted, rejected: i.rowsRejected,
-                     other: i.rowsOtherAgency)
+                     other: i.rowsOtherAgency + (i.rowsOtherEmployer ?? 0))
         }
+        employerRowsNote = Self.otherEmployerNote(report.inputs)
         rejectedFiles = report.inputs.filter { !$0.rejections.isEmpty }.map { i in
             RejectedFile(file: i.file, rows: i.rejections.prefix(AuditReport.maxRejections).map { Rejection(line: $0.line, reason: $0.reason) },
                          moreRejections: i.rejections.count > AuditReport.maxRejections ? i.rejections.count - AuditReport.maxRejections : nil)
@@ -281,6 +284,12 @@ struct ReportView {
                                answers: notes, locations: Array(shown),
                                moreLocations: f.evidence.count > shown.count ? f.evidence.count - shown.count : nil)
         }
+    }
+
+    /// With `batch --employer`, the "other" rows of a fee file include those at other workplaces: say how many.
+    static func otherEmployerNote(_ inputs: [InputReport]) -> String? {
+        let counted = inputs.compactMap { i in i.rowsOtherEmployer.map { "\(i.file): \($0)" } }
+        return counted.isEmpty ? nil : "Rows at workplaces outside the batch's --employer list, counted among the other rows: " + counted.joined(separator: "; ") + "."
     }
 
     static func money(_ totals: [(currency: String, amount: ExactDecimal)]) -> [Money] {

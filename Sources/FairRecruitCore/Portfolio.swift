@@ -1,0 +1,224 @@
+/// Money per currency, as the reports list it: sorted by currency.
+public typealias MoneyTotals = [(currency: String, amount: ExactDecimal)]
+
+/// What a batch keeps of one agency's audit for the portfolio: scores, counts and a few values per
+/// placement. A batch writes each agency's reports and keeps only this, so that its memory grows
+/// with the number of workers, not with the fee records.
+public struct AgencySummary: Sendable {
+    /// What the agency sent: `none` is a registered agency that sent nothing (`--registry`).
+    public enum Submission: String, Sendable, Hashable, CaseIterable {
+        case feesAndAssessment = "fees_and_assessment", fees, assessment, none
+    }
+
+    public var agencyID: String
+    public var name: String?
+    public var submission: Submission
+    public var licence: LicenceLookup
+    public var score: ExactDecimal?
+    public var scoreTenths: Int?
+    public var rating: String
+    public var coverage: ExactDecimal?
+    /// Not-met findings of graded severity critical, not waived, and verified unless unverified
+    /// requirements count (`--include-unverified`): the enforcement list's findings.
+    public var criticalFindings: [String]
+    public var findings: Int
+    public var actions: Int
+    public var reimbursementsDue: MoneyTotals
+    /// Every requirement audited and its status (as evaluated, waivers aside), in report order.
+    public var requirements: [(standard: String, id: String, status: Status)]
+    public var placements: [PlacementCost]
+    /// Reimbursements due per workplace (nil: records naming none) and currency, each record counted
+    /// once at the largest amount owed for it.
+    public var owedByEmployer: [String?: [String: ExactDecimal]]
+    public var records: Int
+    public var workers: Int
+
+    /// The portfolio's view of an audit.
+    public init(_ result: AuditResult, name: String?, submission: Submission, licence: LicenceLookup, includeUnverified: Bool) {
+        let overall = result.overall
+        agencyID = result.agencyID; self.name = name; self.submission = submission; self.licence = licence
+        score = overall.score; scoreTenths = overall.scoreTenths; rating = overall.rating; coverage = overall.coverage
+        criticalFindings = result.findings.filter {
+            $0.status == .notMet && $0.severity == .critical && !$0.waived && ($0.verified || includeUnverified)
+        }.map(\.id)
+        findings = result.findings.count
+        actions = result.actions.count
+        reimbursementsDue = result.reimbursementsDue
+        requirements = result.requirements.map { (standard: $0.standard, id: $0.requirement.id, status: $0.status) }
+        placements = result.fees.placements
+        var owed: [String?: [String: ExactDecimal]] = [:]
+        for entry in result.owedRecords {
+            owed[entry.record.employer, default: [:]][entry.record.currency, default: .zero] += entry.amount
+        }
+        owedByEmployer = owed
+        records = result.fees.records
+        workers = result.fees.workers
+    }
+
+    /// A registered agency that sent nothing: listed, not rated (`NR`).
+    public init(notSubmitted agencyID: String, name: String?, licence: LicenceLookup) {
+        self.agencyID = agencyID; self.name = name; submission = .none; self.licence = licence
+        score = nil; scoreTenths = nil; rating = "NR"; coverage = nil; criticalFindings = []; findings = 0; actions = 0
+        reimbursementsDue = []; requirements = []; placements = []; owedByEmployer = [:]; records = 0; workers = 0
+    }
+}
+
+/// A batch's roll-up over every agency (§6–7): the league table, the rating distribution, the
+/// enforcement list, the requirements failed most, the cost indicator per corridor and the
+/// reimbursements per employer. Pure: built from values, ordered deterministically.
+public struct Portfolio: Sendable {
+    public struct RatingCount: Sendable, Hashable { public var rating: String; public var agencies: Int }
+
+    public struct RequirementTally: Sendable, Hashable {
+        public var standard: String
+        public var id: String
+        public var title: String
+        public var severity: Severity
+        public var agenciesNotMet: Int
+        public var agenciesPartiallyMet: Int
+        /// Agencies for which the requirement was assessed (met, partially met or not met).
+        public var agenciesAssessed: Int
+    }
+
+    /// The SDG 10.7.1 indicator for one origin → destination corridor, over every agency's workers.
+    public struct Corridor: Sendable, Hashable {
+        public var origin: String
+        public var destination: String
+        public var workers: Int
+        public var workersWithoutWage: Int
+        /// Workers with a wage: the mean's and median's denominator.
+        public var denominator: Int
+        public var costToWageMean: ExactDecimal?
+        public var costToWageMedian: ExactDecimal?
+    }
+
+    /// One workplace across agencies: for a hotel chain, a property.
+    public struct EmployerRollUp: Sendable {
+        /// Nil for placements whose records name no employer.
+        public var employer: String?
+        public var agencies: Int
+        public var workers: Int
+        /// Workers who bore a positive amount.
+        public var workersCharged: Int
+        public var reimbursementsDue: MoneyTotals
+    }
+
+    /// League order: rating (A to E, then NR), score (highest first, none last), agency id.
+    public var agencies: [AgencySummary]
+    /// A, B, C, D, E and NR, each with its count (zeros included).
+    public var ratingDistribution: [RatingCount]
+    /// Agencies with critical findings: most critical findings first, then by agency id.
+    public var enforcement: [AgencySummary]
+    /// Every requirement audited: most agencies not meeting it first.
+    public var requirements: [RequirementTally]
+    /// By origin, then destination.
+    public var corridors: [Corridor]
+    /// By employer name; placements naming none last.
+    public var employers: [EmployerRollUp]
+    public var reimbursementsDue: MoneyTotals
+
+    public static let ratings = ["A", "B", "C", "D", "E", "NR"]
+
+    public init(_ summaries: [AgencySummary], standards: [Standard]) {
+        func rank(_ rating: String) -> Int { Self.ratings.firstIndex(of: rating) ?? Self.ratings.count }
+        agencies = summaries.sorted { a, b in
+            if rank(a.rating) != rank(b.rating) { return rank(a.rating) < rank(b.rating) }
+            if a.scoreTenths != b.scoreTenths { return (a.scoreTenths ?? -1) > (b.scoreTenths ?? -1) }
+            return a.agencyID < b.agencyID
+        }
+        ratingDistribution = Self.ratings.map { rating in RatingCount(rating: rating, agencies: summaries.filter { $0.rating == rating }.count) }
+        enforcement = summaries.filter { !$0.criticalFindings.isEmpty }.sorted {
+            $0.criticalFindings.count != $1.criticalFindings.count ? $0.criticalFindings.count > $1.criticalFindings.count : $0.agencyID < $1.agencyID
+        }
+        requirements = Self.tally(summaries, standards: standards)
+        corridors = Self.corridors(summaries)
+        employers = Self.employers(summaries)
+        var total: [String: ExactDecimal] = [:]
+        for summary in summaries { for due in summary.reimbursementsDue { total[due.currency, default: .zero] += due.amount } }
+        reimbursementsDue = total.sorted { $0.key < $1.key }.map { (currency: $0.key, amount: $0.value) }
+    }
+
+    static func tally(_ summaries: [AgencySummary], standards: [Standard]) -> [RequirementTally] {
+        struct Key: Hashable { var standard: String; var id: String }
+        var counts: [Key: (notMet: Int, partial: Int, assessed: Int)] = [:]
+        for summary in summaries {
+            for requirement in summary.requirements {
+                var count = counts[Key(standard: requirement.standard, id: requirement.id)] ?? (0, 0, 0)
+                switch requirement.status {
+                case .notMet: count.notMet += 1; count.assessed += 1
+                case .partiallyMet: count.partial += 1; count.assessed += 1
+                case .met: count.assessed += 1
+                case .notApplicable, .notAssessed: break
+                }
+                counts[Key(standard: requirement.standard, id: requirement.id)] = count
+            }
+        }
+        var tallies: [RequirementTally] = []
+        for standard in standards {
+            for requirement in standard.requirements {
+                let count = counts[Key(standard: standard.id, id: requirement.id)] ?? (0, 0, 0)
+                tallies.append(RequirementTally(standard: standard.id, id: requirement.id, title: requirement.title,
+                                                severity: requirement.severity, agenciesNotMet: count.notMet,
+                                                agenciesPartiallyMet: count.partial, agenciesAssessed: count.assessed))
+            }
+        }
+        return tallies.sorted { a, b in
+            if a.agenciesNotMet != b.agenciesNotMet { return a.agenciesNotMet > b.agenciesNotMet }
+            if a.agenciesPartiallyMet != b.agenciesPartiallyMet { return a.agenciesPartiallyMet > b.agenciesPartiallyMet }
+            return (a.standard, a.id) < (b.standard, b.id)
+        }
+    }
+
+    static func corridors(_ summaries: [AgencySummary]) -> [Corridor] {
+        struct Key: Hashable, Comparable {
+            var origin: String; var destination: String
+            static func < (a: Key, b: Key) -> Bool { (a.origin, a.destination) < (b.origin, b.destination) }
+        }
+        var groups: [Key: (workers: Int, ratios: [ExactDecimal])] = [:]
+        for summary in summaries {
+            for p in summary.placements {
+                let key = Key(origin: p.origin, destination: p.destination)
+                var group = groups[key] ?? (0, [])
+                group.workers += 1
+                if let ratio = p.costToWage { group.ratios.append(ratio) }
+                groups[key] = group
+            }
+        }
+        return groups.keys.sorted().map { key in
+            let group = groups[key]!
+            let (mean, median) = FeeSummary.meanAndMedian(group.ratios)
+            return Corridor(origin: key.origin, destination: key.destination, workers: group.workers,
+                            workersWithoutWage: group.workers - group.ratios.count, denominator: group.ratios.count,
+                            costToWageMean: mean, costToWageMedian: median)
+        }
+    }
+
+    static func employers(_ summaries: [AgencySummary]) -> [EmployerRollUp] {
+        var workers: [String?: (agencies: Set<String>, workers: Int, charged: Int)] = [:]
+        var owed: [String?: [String: ExactDecimal]] = [:]
+        for summary in summaries {
+            for p in summary.placements {
+                var entry = workers[p.employer] ?? ([], 0, 0)
+                entry.agencies.insert(summary.agencyID)
+                entry.workers += 1
+                if p.charged { entry.charged += 1 }
+                workers[p.employer] = entry
+            }
+            for (employer, amounts) in summary.owedByEmployer {
+                for (currency, amount) in amounts { owed[employer, default: [:]][currency, default: .zero] += amount }
+            }
+        }
+        let names = Set(workers.keys).union(owed.keys)
+        return names.sorted { a, b in
+            switch (a, b) {
+            case let (a?, b?): a < b
+            case (nil, _): false
+            case (_, nil): true
+            }
+        }.map { employer in
+            let entry = workers[employer] ?? ([], 0, 0)
+            return EmployerRollUp(employer: employer, agencies: entry.agencies.count, workers: entry.workers, workersCharged: entry.charged,
+                                  reimbursementsDue: (owed[employer] ?? [:]).sorted { $0.key < $1.key }.map { (currency: $0.key, amount: $0.value) })
+        }
+    }
+}
