@@ -64,18 +64,28 @@ public struct HistoryStore: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(Self.busyTimeout)
         configuration.label = "fairrecruit.history"
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            try pool.writeWithoutTransaction { db in
-                try db.inTransaction(.immediate) {
-                    try Self.createSchema(db, path: path)
-                    return .commit
+        // Two processes opening a new file at once race to switch it to WAL, and SQLite answers
+        // that switch with SQLITE_BUSY at once rather than through the busy timeout (seen in CI as
+        // a "locked for 60 s" failure after 3 s). So opening is retried, within the same timeout.
+        let deadline = Date().addingTimeInterval(Self.busyTimeout)
+        while true {
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try pool.writeWithoutTransaction { db in
+                    try db.inTransaction(.immediate) {
+                        try Self.createSchema(db, path: path)
+                        return .commit
+                    }
                 }
+                self.pool = pool
+                return
+            } catch let error as HistoryError {
+                throw error
+            } catch let error as DatabaseError where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.05)
+            } catch {
+                throw Self.failure(error, path: path)
             }
-        } catch let error as HistoryError {
-            throw error
-        } catch {
-            throw Self.failure(error, path: path)
         }
     }
 
