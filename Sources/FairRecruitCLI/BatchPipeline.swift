@@ -90,7 +90,8 @@ extension AuditPipeline {
         }
         let rejected = files.reduce(0) { $0 + $1.rejections.count }
         if rejected > 0 {
-            warnings.append("\(rejected) row(s) rejected; see each agency's report and portfolio-rejections.csv")
+            let listing = config.formats.contains(.csv) ? "portfolio-rejections.csv" : "the portfolio's inputs section"
+            warnings.append("\(rejected) row(s) rejected; see each agency's report and \(listing)")
             if config.strict { status = max(status, .badData) }
         }
         return BatchOutcome(portfolio: report, written: written, agencyReports: outcomes.count, status: status, warnings: warnings)
