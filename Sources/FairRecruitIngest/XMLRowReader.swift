@@ -127,6 +127,7 @@ public final class XMLRowReader {
 
         func startRow(_ attributes: [(String, String)], defaults: [String: String] = [:]) {
             row = defaults
+            row!.reserveCapacity(reader.known.count)
             rowLine = line
             rowProblem = nil
             for (name, value) in attributes { setField(name, value) }
