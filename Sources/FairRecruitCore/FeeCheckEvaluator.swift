@@ -145,11 +145,14 @@ struct FeeCheckEvaluator {
             case .unknown: unknown = true
             case .inScope: break
             }
-            let sector = record.sector.map(normalizedTerm)
-            switch Self.match(sector, list: scope.sectors.map(normalizedTerm), except: scope.except.sectors.map(normalizedTerm)) {
-            case .outOfScope: return .outOfScope
-            case .unknown: unknown = true
-            case .inScope: break
+            // Normalising a sector costs more than the rest of this test: only when a scope names sectors.
+            if !scope.sectors.isEmpty || !scope.except.sectors.isEmpty {
+                let sector = record.sector.map(normalizedTerm)
+                switch Self.match(sector, list: scope.sectors.map(normalizedTerm), except: scope.except.sectors.map(normalizedTerm)) {
+                case .outOfScope: return .outOfScope
+                case .unknown: unknown = true
+                case .inScope: break
+                }
             }
         }
         return unknown ? .unknown : .inScope

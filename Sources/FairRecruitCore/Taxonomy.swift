@@ -35,7 +35,9 @@ public struct FeeCategories: Sendable {
     public func category(_ code: String) -> Category? { byCode[code] }
 
     /// The code for a code or synonym as written in a fee record.
-    public func code(for text: String) -> String? { lookup[normalizedTerm(text)] }
+    /// A record usually gives the code itself, which is its own normal form: look that up before
+    /// normalising (normalising every row's category was a visible cost on large files).
+    public func code(for text: String) -> String? { lookup[text] ?? lookup[normalizedTerm(text)] }
 
     /// Every name a rule may use: codes, groups and the all group.
     public var ruleNames: [String] { categories.map(\.code) + groups.keys.sorted() + [Self.allGroup] }
@@ -94,7 +96,7 @@ public struct Occupations: Sendable {
         }
         self.lookup = lookup
     }
-    public func code(for text: String) -> String? { lookup[normalizedTerm(text)] }
+    public func code(for text: String) -> String? { lookup[text] ?? lookup[normalizedTerm(text)] }
     public var codes: [String] { occupations.map(\.code) }
 }
 

@@ -145,7 +145,7 @@ public final class FeeLedger {
         guard let currency = Validators.currency(row["currency"]!, rates) else {
             return .failure(Reason("unknown currency '\(row["currency"]!)'\(currencyHint(row["currency"]!))"))
         }
-        guard let paidBy = Payer(rawValue: row["paid_by"]!.lowercased()) else {
+        guard let paidBy = Payer(rawValue: row["paid_by"]!) ?? Payer(rawValue: row["paid_by"]!.lowercased()) else {
             return .failure(Reason("paid_by '\(row["paid_by"]!)' must be one of \(Payer.allCases.map(\.rawValue).joined(separator: ", "))"))
         }
         let paidOn: Day
@@ -158,7 +158,7 @@ public final class FeeLedger {
                                amount: amount, currency: currency, paidBy: paidBy, paidOn: paidOn,
                                location: row.location)
         if let text = row["method"] {
-            guard let method = PaymentMethod(rawValue: text.lowercased()) else {
+            guard let method = PaymentMethod(rawValue: text) ?? PaymentMethod(rawValue: text.lowercased()) else {
                 return .failure(Reason("method '\(text)' must be one of \(PaymentMethod.allCases.map(\.rawValue).joined(separator: ", "))"))
             }
             record.method = method
@@ -303,6 +303,9 @@ public enum InputFormat {
 }
 
 enum Validators {
+    /// Codes usually come upper-case already; then there is nothing to allocate.
+    static func isUppercaseASCII(_ text: String) -> Bool { text.utf8.allSatisfy { $0 >= 0x41 && $0 <= 0x5A } }
+
     static func isAgencyID(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
         guard (1...64).contains(bytes.count) else { return false }
@@ -311,12 +314,12 @@ enum Validators {
     }
 
     static func country(_ text: String) -> String? {
-        let code = text.uppercased()
+        let code = isUppercaseASCII(text) ? text : text.uppercased()
         return CountryCodes.isValid(code) ? code : nil
     }
 
     static func currency(_ text: String, _ rates: ExchangeRates) -> String? {
-        let code = text.uppercased()
+        let code = isUppercaseASCII(text) ? text : text.uppercased()
         return rates.knows(code) ? code : nil
     }
 
