@@ -11,6 +11,30 @@ public struct FairRecruitCommand: ParsableCommand {
         subcommands: [Audit.self, Batch.self, Standards.self, History.self, Diff.self, Demo.self])
 
     public init() {}
+
+    /// Parses and runs, keeping the documented exit codes: usage errors 64 (ArgumentParser's own),
+    /// the codes commands choose, and 70 for anything unexpected, reported without a stack trace.
+    public static func runMain(_ arguments: [String]? = nil) -> Never {
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            try command.run()
+            exit()
+        } catch let error as ExitCode {
+            exit(withError: error)
+        } catch let error as CleanExit {
+            exit(withError: error)
+        } catch let error as ValidationError {
+            exit(withError: error)
+        } catch {
+            printError("error: internal error: \(error)")
+            exit(withError: ExitCode(ExitStatus.internal.rawValue))
+        }
+    }
 }
 
 /// Runs a command body, printing failures to stderr and mapping them to the documented exit codes.

@@ -1,3 +1,3 @@
 import FairRecruitCLI
 
-FairRecruitCommand.main()
+FairRecruitCommand.runMain()
