@@ -67,7 +67,7 @@ public final class AnswerBook {
             }
         }
         if let first = answers[agency]?[questionID] {
-            return reject("duplicate answer to \(questionID), first at \(first.location.file):\(first.location.line)")
+            return reject("duplicate answer, first at \(first.location.file):\(first.location.line)")   // §3.2 wording
         }
         if !raw.isEmpty {
             answers[agency, default: [:]][questionID] = Answer(agencyID: agency, questionID: questionID, value: value,

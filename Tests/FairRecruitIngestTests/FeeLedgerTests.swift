@@ -147,7 +147,7 @@ private func ledger(_ name: String, _ rows: [String], agency: String? = nil) thr
         try book.readCSV(path)
         let file = book.files[0]
         #expect(file.rejections.map { "\($0.location.line): \($0.reason)" } == [
-            "3: duplicate answer to Q-YES, first at \(path):2",
+            "3: duplicate answer, first at \(path):2",
             "5: answer '1,000' to Q-NUM must be a number (digits and '.', no grouping)",
             "6: answer '2026-13-01' to Q-DATE must be a date (YYYY-MM-DD)",
             "7: unknown question 'Q-YESS'; did you mean 'Q-YES'?",
