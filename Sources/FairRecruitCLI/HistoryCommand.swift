@@ -1,6 +1,7 @@
 import ArgumentParser
 import FairRecruitCore
 import FairRecruitHistory
+import FairRecruitReports
 import Foundation
 
 extension FairRecruitCommand {
@@ -26,9 +27,6 @@ struct HistoryOptions: ParsableArguments {
 
 extension ActionState: ExpressibleByArgument {}
 
-/// A score for a table: one decimal, or "—".
-private func shown(_ score: ExactDecimal?) -> String { score?.formatted(minimumFractionDigits: 1) ?? "—" }
-
 extension FairRecruitCommand.History {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Every agency in the history, with its score and rating over time.")
@@ -44,8 +42,8 @@ extension FairRecruitCommand.History {
                 for agency in Array(Set(audits.map(\.agency))).sorted() {
                     let mine = audits.filter { $0.agency == agency }
                     let latest = mine.last!
-                    let trend = mine.map { "\($0.asOf) \(shown($0.score)) \($0.rating)" }.joined(separator: " → ")
-                    rows.append([agency, String(mine.count), latest.asOf.description, shown(latest.score), latest.rating, trend])
+                    let trend = mine.map { "\($0.asOf) \(Format.score($0.score)) \($0.rating)" }.joined(separator: " → ")
+                    rows.append([agency, String(mine.count), latest.asOf.description, Format.score(latest.score), latest.rating, trend])
                 }
                 print(table(["agency", "audits", "latest", "score", "rating", "over time"], rows))
                 return .ok
@@ -78,8 +76,8 @@ extension FairRecruitCommand.History {
                 let day = asOf ?? today()
                 print("Audits of \(agency)")
                 print(table(["as of", "score", "rating", "coverage", "without waivers", "findings", "actions"], audits.map { a in
-                    [a.asOf.description, shown(a.score), a.rating, a.coverage?.formatted(minimumFractionDigits: 3) ?? "—",
-                     "\(shown(a.scoreWithoutWaivers)) \(a.ratingWithoutWaivers)", String(a.findings), String(a.actions)]
+                    [a.asOf.description, Format.score(a.score), a.rating, Format.coverage(a.coverage),
+                     "\(Format.score(a.scoreWithoutWaivers)) \(a.ratingWithoutWaivers)", String(a.findings), String(a.actions)]
                 }))
                 print("")
                 if actions.isEmpty { print("The latest audit (\(latest.asOf)) has no action."); return .ok }

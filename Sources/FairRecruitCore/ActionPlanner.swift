@@ -102,8 +102,7 @@ struct ActionPlanner {
     /// Per worker and currency, what the requirement's fee checks owe; a record owed by two
     /// checks of the same requirement counts at the larger amount.
     private func reimbursements(_ result: RequirementResult) -> [Reimbursement] {
-        var perRecord: [Int: ExactDecimal] = [:]
-        for check in result.checks { for owed in check.owed { perRecord[owed.record] = (perRecord[owed.record] ?? .zero).max(owed.amount) } }
+        let perRecord = result.owedPerRecord
         struct Key: Hashable { var worker: String; var currency: String }
         var grouped: [Key: [Int]] = [:]
         for index in perRecord.keys {

@@ -57,6 +57,14 @@ public struct RequirementResult: Sendable, Hashable {
     public var checks: [CheckResult]
     public var claimContradicted: Bool { checks.contains { $0.claimContradicted } }
     public var deadlineDays: Int { requirement.deadlineDays ?? severity.defaultDeadlineDays }
+
+    /// What the requirement owes per record (by index): two of its checks may owe the same record,
+    /// and then it counts once, at the larger amount.
+    var owedPerRecord: [Int: ExactDecimal] {
+        var largest: [Int: ExactDecimal] = [:]
+        for check in checks { for owed in check.owed { largest[owed.record] = (largest[owed.record] ?? .zero).max(owed.amount) } }
+        return largest
+    }
     /// How waivers in force change the scoring of this requirement; nil when none applies.
     public var waiver: WaiverEffect? = nil
 
@@ -304,10 +312,7 @@ public struct OwedRecord: Sendable, Hashable {
         // spent a tenth of a large audit copying entries as it grew (measured with perf).
         var owed = [OwedRecord?](repeating: nil, count: records.count)
         for result in results {
-            var largestHere: [Int: ExactDecimal] = [:]   // two checks of one requirement may owe the same record
-            for check in result.checks {
-                for o in check.owed { largestHere[o.record] = (largestHere[o.record] ?? .zero).max(o.amount) }
-            }
+            let largestHere = result.owedPerRecord
             let key = "\(result.standard)/\(result.requirement.id)"
             let due = asOf + result.deadlineDays
             for (index, amount) in largestHere {

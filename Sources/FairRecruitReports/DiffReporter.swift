@@ -54,12 +54,11 @@ public struct ReportDiff: Sendable {
     }
 
     public func markdown() -> String {
-        func score(_ value: ExactDecimal?) -> String { value?.formatted(minimumFractionDigits: 1) ?? "—" }
         var out = ["# FairRecruit diff: \(md(new.agencyID))", ""]
         out.append("| report | audit date | score | rating |")
         out.append("|---|---|---|---|")
-        out.append("| old: \(md(oldFile)) | \(old.asOf) | \(score(old.score)) | \(md(old.rating)) |")
-        out.append("| new: \(md(newFile)) | \(new.asOf) | \(score(new.score)) | \(md(new.rating)) |")
+        out.append("| old: \(md(oldFile)) | \(old.asOf) | \(Format.score(old.score)) | \(md(old.rating)) |")
+        out.append("| new: \(md(newFile)) | \(new.asOf) | \(Format.score(new.score)) | \(md(new.rating)) |")
         out.append("")
         let change = scoreChange.map { ($0.isNegative ? "" : "+") + $0.formatted(minimumFractionDigits: 1) } ?? "—"
         out.append("Score change: \(change); rating \(md(old.rating)) → \(md(new.rating)).")

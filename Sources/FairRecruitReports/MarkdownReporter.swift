@@ -1,4 +1,5 @@
 import FairRecruitCore
+import Foundation
 
 /// `report.md`: the report for people, readable as plain text and rendered on any forge.
 public struct MarkdownReporter: SingleFileReporter {
@@ -243,11 +244,3 @@ public func md(_ text: String) -> String {
 
 /// Text inside a code span: backticks cannot be escaped there, so they are replaced.
 func code(_ text: String) -> String { text.replacingOccurrences(of: "`", with: "'") }
-
-extension String {
-    func replacingOccurrences(of target: Character, with replacement: String) -> String {
-        var out = ""
-        for c in self { if c == target { out += replacement } else { out.append(c) } }
-        return out
-    }
-}

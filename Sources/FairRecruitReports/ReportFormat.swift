@@ -1,10 +1,11 @@
 import FairRecruitCore
+import Foundation
 
-/// How the reports for people (Markdown, HTML) write numbers, so both read the same.
-enum Format {
+/// How the reports for people (Markdown, HTML, the command line's tables) write numbers, so all read the same.
+public enum Format {
     /// A score to one decimal, or a dash when nothing was assessed.
-    static func score(_ value: ExactDecimal?) -> String { value?.formatted(minimumFractionDigits: 1) ?? "—" }
-    static func coverage(_ value: ExactDecimal?) -> String { value?.formatted(minimumFractionDigits: 3) ?? "—" }
+    public static func score(_ value: ExactDecimal?) -> String { value?.formatted(minimumFractionDigits: 1) ?? "—" }
+    public static func coverage(_ value: ExactDecimal?) -> String { value?.formatted(minimumFractionDigits: 3) ?? "—" }
     /// Cost in months of wage.
     static func months(_ value: ExactDecimal?) -> String { value?.formatted(minimumFractionDigits: 2) ?? "—" }
     static func amount(_ value: ExactDecimal) -> String { value.formatted(minimumFractionDigits: 2) }

@@ -68,7 +68,7 @@ struct YAMLValue {
 
     func nonEmptyString(_ what: String) -> String? {
         guard let text = string(what) else { return nil }
-        if text.trimmingWhitespace.isEmpty { error("'\(what)' must not be empty"); return nil }
+        if text.allSatisfy(\.isWhitespace) { error("'\(what)' must not be empty"); return nil }
         return text
     }
 
@@ -123,15 +123,6 @@ struct YAMLValue {
             return nil
         }
         return value
-    }
-}
-
-extension String {
-    var trimmingWhitespace: Substring {
-        var s = self[...]
-        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
-        while let l = s.last, l.isWhitespace { s = s.dropLast() }
-        return s
     }
 }
 
