@@ -177,10 +177,10 @@ public struct AuditPipeline: Sendable {
         ledger.finish()
         return LoadedInputs(
             config: config, standards: standards, categories: library.tables.categories, rates: rates, waivers: waivers,
-            records: ledger.records, answers: answers.answers, agencyNames: answers.agencyNames,
+            fees: ledger.store, answers: answers.answers, agencyNames: answers.agencyNames,
             feeFiles: ledger.files, answerFiles: answers.files,
             otherAgencyRows: ledger.otherAgencyRows.merging(answers.otherAgencyRows, uniquingKeysWith: +),
-            otherEmployerRows: employers == nil ? nil : ledger.otherEmployerRows, notes: ledger.notes, registry: registry,
+            otherEmployerRows: employers == nil ? nil : ledger.otherEmployerRows, notes: ledger.notesByAgency, registry: registry,
             reporters: reporters(for: config.formats, templates: templates), templates: templates)
     }
 
@@ -285,7 +285,7 @@ public struct AuditPipeline: Sendable {
     /// The agency to audit: `--agency`, or the only one the inputs name.
     static func agency(_ requested: String?, loaded: LoadedInputs) throws(CommandFailure) -> String {
         if let requested { return requested }
-        var seen = Set(loaded.records.keys).union(loaded.answers.keys)
+        var seen = Set(loaded.fees.agenciesWithRecords).union(loaded.answers.keys)
         for file in loaded.feeFiles + loaded.answerFiles {
             for rejection in file.rejections { if let id = rejection.agencyID { seen.insert(id) } }
             seen.formUnion(file.acceptedByAgency.keys)

@@ -40,7 +40,7 @@ extension AuditPipeline {
         let employers = batch.employers.isEmpty ? nil : Set(batch.employers)
         let loaded = try load(config, employers: employers, portfolio: true)
         let agencies = loaded.submittingAgencies
-        progress?.loaded(files: loaded.files, agencies: agencies.count, records: agencies.reduce(0) { $0 + (loaded.records[$1]?.count ?? 0) })
+        progress?.loaded(files: loaded.files, agencies: agencies.count, records: loaded.fees.count)
 
         let outcomes = try Self.concurrently(agencies, jobs: batch.jobs) { agency throws(CommandFailure) -> AgencyOutcome in
             let report: AuditReport

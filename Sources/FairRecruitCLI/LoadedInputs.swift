@@ -11,7 +11,8 @@ struct LoadedInputs: Sendable {
     let categories: FeeCategories
     let rates: ExchangeRates
     let waivers: [Waiver]
-    let records: [String: [FeeRecord]]
+    /// Accepted fee records of every agency.
+    let fees: FeeStore
     let answers: [String: [String: Answer]]
     /// Names given in XML self-assessments, by agency.
     let agencyNames: [String: String]
@@ -30,23 +31,15 @@ struct LoadedInputs: Sendable {
     private let rejections: [String: [String: [Rejection]]]
 
     init(config: AuditConfiguration, standards: [Standard], categories: FeeCategories, rates: ExchangeRates, waivers: [Waiver],
-         records: [String: [FeeRecord]], answers: [String: [String: Answer]], agencyNames: [String: String],
+         fees: FeeStore, answers: [String: [String: Answer]], agencyNames: [String: String],
          feeFiles: [InputFileSummary], answerFiles: [InputFileSummary], otherAgencyRows: [String: Int],
-         otherEmployerRows: [String: Int]?, notes: [DataQualityNote], registry: LicenceRegistry?, reporters: [any Reporter],
+         otherEmployerRows: [String: Int]?, notes: [String: [DataQualityNote]], registry: LicenceRegistry?, reporters: [any Reporter],
          templates: ReportTemplates?) {
         self.config = config; self.standards = standards; self.categories = categories; self.rates = rates
-        self.waivers = waivers; self.records = records; self.answers = answers; self.agencyNames = agencyNames
+        self.waivers = waivers; self.fees = fees; self.answers = answers; self.agencyNames = agencyNames
         self.feeFiles = feeFiles; self.answerFiles = answerFiles; self.otherAgencyRows = otherAgencyRows
         self.otherEmployerRows = otherEmployerRows; self.registry = registry; self.reporters = reporters; self.templates = templates
-        // Notes carry a location only: a note belongs to the agency whose accepted record is on that line.
-        let noted = Set(notes.map(\.location))
-        var owner: [SourceLocation: String] = [:]
-        if !noted.isEmpty {
-            for (agency, list) in records { for record in list where noted.contains(record.location) { owner[record.location] = agency } }
-        }
-        var byAgency: [String: [DataQualityNote]] = [:]
-        for note in notes { if let agency = owner[note.location] { byAgency[agency, default: []].append(note) } }
-        self.notes = byAgency
+        self.notes = notes
         var rejections: [String: [String: [Rejection]]] = [:]
         for file in feeFiles + answerFiles + (registry.map { [$0.file] } ?? []) {
             rejections[file.file] = Dictionary(grouping: file.rejections) { $0.agencyID ?? "" }
@@ -60,7 +53,7 @@ struct LoadedInputs: Sendable {
     /// Every agency that sent something a batch can audit (a valid agency id on an accepted or a
     /// rejected row of a fee-record or self-assessment file), sorted.
     var submittingAgencies: [String] {
-        var seen = Set(records.keys).union(answers.keys)
+        var seen = Set(fees.agenciesWithRecords).union(answers.keys)
         for file in feeFiles + answerFiles {
             seen.formUnion(file.acceptedByAgency.keys)
             for rejection in file.rejections { if let id = rejection.agencyID, isValidAgencyID(id) { seen.insert(id) } }
@@ -72,7 +65,7 @@ struct LoadedInputs: Sendable {
     /// - Parameter batch: inputs are reported as this agency's share of each file (in a single
     ///   audit the fee-record and self-assessment files belong to the agency as a whole).
     func report(for agency: String, memory: AuditMemory?, batch: Bool) -> AuditReport {
-        var input = AuditInput(agencyID: agency, asOf: config.asOf, records: records[agency] ?? [], answers: answers[agency] ?? [:],
+        var input = AuditInput(agencyID: agency, asOf: config.asOf, records: fees.records(of: agency), answers: answers[agency] ?? [:],
                                feesProvided: !config.fees.isEmpty, categories: categories, rates: rates)
         input.waivers = waivers
         input.allowCriticalWaivers = config.allowCriticalWaivers

@@ -16,7 +16,13 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Parses `YYYY-MM-DD` exactly (ISO 8601 calendar date, extended format).
     public init?(iso text: Substring) {
-        let bytes = Array(text.utf8)
+        var copy = String(text)
+        guard let day = copy.withUTF8({ Self(isoUTF8: $0) }) else { return nil }
+        self = day
+    }
+
+    /// ``init(iso:)`` over UTF-8 bytes, as large inputs are read.
+    public init?(isoUTF8 bytes: UnsafeBufferPointer<UInt8>) {
         guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
         func number(_ range: Range<Int>) -> Int? {
             var value = 0

@@ -19,7 +19,14 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
     /// Parses plain decimal text: optional `-`, digits, optional `.` and up to six digits.
     /// No exponent, no grouping, no leading `+`. Returns nil for anything else.
     public init?(parsing text: Substring) {
-        var bytes = text.utf8[...]
+        var copy = String(text)
+        guard let value = copy.withUTF8({ Self(utf8: $0) }) else { return nil }
+        self = value
+    }
+
+    /// ``init(parsing:)`` over UTF-8 bytes, as large inputs are read.
+    public init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        var bytes = bytes[...]
         var negative = false
         if bytes.first == UInt8(ascii: "-") { negative = true; bytes = bytes.dropFirst() }
         var whole: Int128 = 0

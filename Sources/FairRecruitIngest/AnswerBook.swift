@@ -30,7 +30,7 @@ public final class AnswerBook {
     public func readXML(_ path: String) throws(IngestError) {
         var summary = InputFileSummary(file: path, format: "xml")
         let reader = XMLRowReader(path: path, kind: .selfAssessments, known: AnswerColumns.all)
-        try reader.read { add($0, to: &summary) }
+        try reader.read { add(FieldRow($0, known: AnswerColumns.all), to: &summary) }
         agencyNames.merge(reader.agencyNames) { first, _ in first }
         files.append(summary)
     }

@@ -9,6 +9,21 @@ public enum FeeColumns {
     public static let all = required + optional
 }
 
+/// A fee-record column by its position in ``FeeColumns/all``.
+enum FeeColumn: Int, CaseIterable {
+    case agencyID, workerID, origin, destination, category, amount, currency, paidBy, paidOn
+    case method, receipt, refundedAmount, refundedOn, monthlyWage, wageCurrency
+    case contractMonths, contractSignedOn, occupation, sector, employer, recordID, repays, description
+
+    var name: String { FeeColumns.all[rawValue] }
+    static let required = allCases.filter { $0.rawValue < FeeColumns.required.count }
+}
+
+extension RawRow {
+    subscript(_ column: FeeColumn) -> UnsafeBufferPointer<UInt8>? { self[column.rawValue] }
+    func text(_ column: FeeColumn) -> String? { text(column.rawValue) }
+}
+
 /// A row that was not accepted, and why.
 public struct Rejection: Sendable, Hashable {
     public var location: SourceLocation
@@ -28,9 +43,9 @@ public struct InputFileSummary: Sendable {
     public init(file: String, format: String) { self.file = file; self.format = format }
 }
 
-/// Validates fee rows from any number of files and keeps the accepted records per agency.
-/// Checks that span rows — duplicate record ids, placements whose attributes disagree — are made
-/// here, in input order, citing the first row.
+/// Validates fee rows from any number of files and keeps the accepted records per agency, in a
+/// compact ``FeeStore``. Checks that span rows — duplicate record ids, placements whose attributes
+/// disagree — are made here, in input order, citing the first row.
 public final class FeeLedger {
     public let asOf: Day
     public let categories: FeeCategories
@@ -41,25 +56,32 @@ public final class FeeLedger {
     /// When set (`batch --employer`), rows at other workplaces, or naming none, are only counted.
     public let employerFilter: Set<String>?
 
-    public private(set) var records: [String: [FeeRecord]] = [:]
+    public private(set) var store = FeeStore()
     public private(set) var files: [InputFileSummary] = []
-    public private(set) var notes: [DataQualityNote] = []
+    /// Data-quality notes on accepted rows, by agency, sorted (after ``finish()``).
+    public private(set) var notesByAgency: [String: [DataQualityNote]] = [:]
+    /// Every data-quality note, sorted.
+    public var notes: [DataQualityNote] { notesByAgency.values.joined().sorted { ($0.location, $0.code) < ($1.location, $1.code) } }
     /// Rows of other agencies per file (when filtering).
     public private(set) var otherAgencyRows: [String: Int] = [:]
     /// Rows at other employers per file (when filtering by employer).
     public private(set) var otherEmployerRows: [String: Int] = [:]
 
-    private struct PlacementFacts {
-        var origin: (String, SourceLocation)
-        var wage: ((ExactDecimal, String), SourceLocation)?
-        var contractMonths: (Int, SourceLocation)?
-        var contractSigned: (Day, SourceLocation)?
-        var occupation: (String, SourceLocation)?
-    }
-    private struct RecordKey: Hashable { var agency: String; var id: String }
-    private var placements: [PlacementKey: PlacementFacts] = [:]
-    private var recordIDs: [RecordKey: SourceLocation] = [:]
-    private var wageCurrencyNoted = Set<PlacementKey>()
+    /// Every agency's records as ``FeeRecord``s (small inputs and tests; audits take one agency at a time).
+    public var records: [String: [FeeRecord]] { store.all }
+
+    /// Placements by agency, worker and destination numbers.
+    private var placementIndex: [UInt64: Int32] = [:]
+    /// Per record id: the ordinal of the accepted record of the first agency that used it (-1: none yet).
+    private var recordIDOwner: [Int32] = []
+    /// The same record id used by other agencies too: (agency, id) → ordinal.
+    private var sharedRecordIDs: [UInt64: Int32] = [:]
+    // Each distinct text of a coded column is resolved once.
+    private var countryTexts = TextCache(), currencyTexts = TextCache(), categoryTexts = TextCache()
+    private var occupationTexts = TextCache(), agencyTexts = TextCache()
+    private var payerTexts = TextCache(), methodTexts = TextCache(), receiptTexts = TextCache()
+    /// Per accepted row, its agency's acceptance count in the current file.
+    private var acceptedInFile: [Int32: Int] = [:]
 
     public init(asOf: Day, categories: FeeCategories, occupations: Occupations, rates: ExchangeRates, agencyFilter: String?,
                 employerFilter: Set<String>? = nil) {
@@ -73,223 +95,326 @@ public final class FeeLedger {
     }
 
     public func readXML(_ path: String) throws(IngestError) {
-        var summary = InputFileSummary(file: path, format: "xml")
+        var summary = startFile(path, format: "xml")
         try XMLRowReader(path: path, kind: .feeRecords, known: FeeColumns.all).read { add($0, to: &summary) }
-        files.append(summary)
+        finishFile(summary)
     }
 
     public func readCSV(_ path: String) throws(IngestError) {
         let reader = try CSVRowReader(path: path, known: FeeColumns.all, required: FeeColumns.required)
-        var summary = InputFileSummary(file: path, format: "csv")
-        while let row = try reader.next() { add(row, to: &summary) }
+        var summary = startFile(path, format: "csv")
+        while try reader.nextRow({ add($0, to: &summary) }) {}
+        finishFile(summary)
+    }
+
+    private func startFile(_ path: String, format: String) -> InputFileSummary {
+        store.files.append(path)
+        acceptedInFile = [:]
+        return InputFileSummary(file: path, format: format)
+    }
+
+    private func finishFile(_ summary: InputFileSummary) {
+        var summary = summary
+        for (agency, count) in acceptedInFile { summary.acceptedByAgency[store.agencies[Int(agency)]] = count }
         files.append(summary)
     }
 
-    /// Adds one row; used by every reader.
-    public func add(_ row: FieldRow, to summary: inout InputFileSummary) {
+    /// Adds one row.
+    func add(_ row: RawRow, to summary: inout InputFileSummary) {
         summary.rowsRead += 1
-        if let filter = agencyFilter, let agency = row["agency_id"], agency != filter, Validators.isAgencyID(agency) {
+        if let filter = agencyFilter, let agency = row.text(.agencyID), agency != filter, Validators.isAgencyID(agency) {
             otherAgencyRows[summary.file, default: 0] += 1
             return
         }
-        if let employers = employerFilter, !(row["employer"].map(employers.contains) ?? false) {
+        if let employers = employerFilter, !(row.text(.employer).map(employers.contains) ?? false) {
             otherEmployerRows[summary.file, default: 0] += 1
             return
         }
         if let problem = row.problem {
-            summary.rejections.append(Rejection(location: row.location, reason: problem, agencyID: row["agency_id"]))
+            summary.rejections.append(Rejection(location: row.location, reason: problem, agencyID: row.text(.agencyID)))
             return
         }
         switch parse(row) {
         case .failure(let reason):
-            summary.rejections.append(Rejection(location: row.location, reason: reason.message, agencyID: row["agency_id"]))
-        case .success(let record):
-            if let conflict = checkAcrossRows(record) {
-                summary.rejections.append(Rejection(location: row.location, reason: conflict, agencyID: record.agencyID))
+            summary.rejections.append(Rejection(location: row.location, reason: reason.message, agencyID: row.text(.agencyID)))
+        case .success(let parsed):
+            if let conflict = acceptAcrossRows(parsed) {
+                summary.rejections.append(Rejection(location: row.location, reason: conflict, agencyID: store.agencies[Int(parsed.fee.agency)]))
                 return
             }
-            records[record.agencyID, default: []].append(record)
-            summary.acceptedByAgency[record.agencyID, default: 0] += 1
+            acceptedInFile[parsed.fee.agency, default: 0] += 1
         }
     }
 
     /// Why a row was rejected.
     public struct Reason: Error, Sendable { public var message: String; init(_ m: String) { message = m } }
 
-    private func parse(_ row: FieldRow) -> Result<FeeRecord, Reason> {
-        for column in FeeColumns.required where row[column] == nil {
-            return .failure(Reason("missing \(column)"))
+    /// A row's values once validated: what the store keeps, and what its placement checks need.
+    private struct ParsedRow {
+        var fee: StoredFee
+        var amount: ExactDecimal
+        var refunded: ExactDecimal = .zero
+        var worker: Int32
+        var origin: UInt16
+        var destination: UInt16
+        var wage: (ExactDecimal, UInt16)?
+        var wageCurrencyAssumed = false
+        var contractMonths: Int32?
+        var contractSigned: Int32?
+        var occupation: UInt16?
+        var unknownOccupation: String?
+        var line: Int
+    }
+
+    private func parse(_ row: RawRow) -> Result<ParsedRow, Reason> {
+        for column in FeeColumn.required where row[column] == nil {
+            return .failure(Reason("missing \(column.name)"))
         }
-        let agency = row["agency_id"]!
-        guard Validators.isAgencyID(agency) else {
-            return .failure(Reason("invalid agency_id '\(agency)': 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"))
+        let agency = agencyTexts.resolve(row[.agencyID]!) { Validators.isAgencyID($0) ? Int32(store.agency($0)) : -1 }
+        guard agency >= 0 else {
+            return .failure(Reason("invalid agency_id '\(row.text(.agencyID)!)': 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"))
         }
-        let worker = row["worker_id"]!
-        guard let origin = Validators.country(row["origin"]!) else { return .failure(Reason("origin '\(row["origin"]!)' is not an ISO 3166-1 alpha-2 country code")) }
-        guard let destination = Validators.country(row["destination"]!) else {
-            return .failure(Reason("destination '\(row["destination"]!)' is not an ISO 3166-1 alpha-2 country code"))
+        let worker = store.workers.intern(row[.workerID]!).id
+        guard let origin = countryNumber(row[.origin]!) else { return .failure(Reason("origin '\(row.text(.origin)!)' is not an ISO 3166-1 alpha-2 country code")) }
+        guard let destination = countryNumber(row[.destination]!) else {
+            return .failure(Reason("destination '\(row.text(.destination)!)' is not an ISO 3166-1 alpha-2 country code"))
         }
-        let categoryText = row["category"]!
-        guard let category = categories.code(for: categoryText) else {
+        let categoryNumber = categoryTexts.resolve(row[.category]!) { text in categories.code(for: text).map { Int32(store.codes.number($0)) } ?? -1 }
+        guard categoryNumber >= 0 else {
+            let categoryText = row.text(.category)!
             let suggestion = closestMatch(to: normalizedTerm(categoryText), in: categories.recordTerms)
             return .failure(Reason("unknown category '\(categoryText)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? "")))
         }
-        if categories.category(category)?.requiresDescription == true && row["description"] == nil {
+        let category = store.codes.text(UInt16(categoryNumber))
+        if categories.category(category)?.requiresDescription == true && row[.description] == nil {
             return .failure(Reason("category '\(category)' needs a description"))
         }
         let amount: ExactDecimal
-        switch Validators.amount(row["amount"]!, "amount") {
+        switch Validators.amount(row[.amount]!, "amount") {
         case .success(let value): amount = value
         case .failure(let reason): return .failure(reason)
         }
-        guard let currency = Validators.currency(row["currency"]!, rates) else {
-            return .failure(Reason("unknown currency '\(row["currency"]!)'\(currencyHint(row["currency"]!))"))
+        guard let currency = currencyNumber(row[.currency]!) else {
+            let text = row.text(.currency)!
+            return .failure(Reason("unknown currency '\(text)'\(currencyHint(text))"))
         }
-        guard let paidBy = Payer(rawValue: row["paid_by"]!) ?? Payer(rawValue: row["paid_by"]!.lowercased()) else {
-            return .failure(Reason("paid_by '\(row["paid_by"]!)' must be one of \(Payer.allCases.map(\.rawValue).joined(separator: ", "))"))
+        let paidBy = payerTexts.resolve(row[.paidBy]!) { Validators.oneOf(Payer.allCases.map(\.rawValue), $0) }
+        guard paidBy >= 0 else {
+            return .failure(Reason("paid_by '\(row.text(.paidBy)!)' must be one of \(Payer.allCases.map(\.rawValue).joined(separator: ", "))"))
         }
         let paidOn: Day
-        switch Validators.date(row["paid_on"]!, "paid_on") {
+        switch Validators.date(row[.paidOn]!, "paid_on") {
         case .success(let day): paidOn = day
         case .failure(let reason): return .failure(reason)
         }
         if asOf < paidOn { return .failure(Reason("paid_on \(paidOn) is after the audit date \(asOf)")) }
-        var record = FeeRecord(agencyID: agency, workerID: worker, origin: origin, destination: destination, category: category,
-                               amount: amount, currency: currency, paidBy: paidBy, paidOn: paidOn,
-                               location: row.location)
-        if let text = row["method"] {
-            guard let method = PaymentMethod(rawValue: text) ?? PaymentMethod(rawValue: text.lowercased()) else {
-                return .failure(Reason("method '\(text)' must be one of \(PaymentMethod.allCases.map(\.rawValue).joined(separator: ", "))"))
+        var fee = StoredFee()
+        fee.agency = agency
+        fee.category = UInt16(categoryNumber)
+        fee.currency = currency
+        fee.paidBy = UInt8(paidBy)
+        fee.paidOn = Int32(paidOn.ordinal)
+        fee.file = UInt16(store.files.count - 1)
+        fee.line = Int32(row.line)
+        var parsed = ParsedRow(fee: fee, amount: amount, worker: worker, origin: origin, destination: destination, line: row.line)
+        if let bytes = row[.method] {
+            let method = methodTexts.resolve(bytes) { Validators.oneOf(PaymentMethod.allCases.map(\.rawValue), $0) }
+            guard method >= 0 else {
+                return .failure(Reason("method '\(row.text(.method)!)' must be one of \(PaymentMethod.allCases.map(\.rawValue).joined(separator: ", "))"))
             }
-            record.method = method
+            parsed.fee.method = UInt8(method + 1)
         }
-        if let text = row["receipt"] {
-            switch text.lowercased() {
-            case "yes": record.receipt = true
-            case "no": record.receipt = false
-            default: return .failure(Reason("receipt '\(text)' must be yes or no"))
-            }
+        if let bytes = row[.receipt] {
+            let answer = receiptTexts.resolve(bytes) { Validators.oneOf(["no", "yes"], $0) }
+            guard answer >= 0 else { return .failure(Reason("receipt '\(row.text(.receipt)!)' must be yes or no")) }
+            parsed.fee.receipt = UInt8(answer + 1)
         }
-        switch (row["refunded_amount"], row["refunded_on"]) {
+        switch (row[.refundedAmount], row[.refundedOn]) {
         case (nil, nil): break
-        case (let amountText?, nil):
-            if case .success(let value) = Validators.amount(amountText, "refunded_amount"), value.isZero { break }
+        case (let amountBytes?, nil):
+            if case .success(let value) = Validators.amount(amountBytes, "refunded_amount"), value.isZero { break }
             return .failure(Reason("refunded_amount is given without refunded_on"))
         case (nil, _?):
             return .failure(Reason("refunded_on is given without refunded_amount"))
-        case (let amountText?, let dateText?):
+        case (let amountBytes?, let dateBytes?):
             let refund: ExactDecimal
-            switch Validators.amount(amountText, "refunded_amount") {
+            switch Validators.amount(amountBytes, "refunded_amount") {
             case .success(let value): refund = value
             case .failure(let reason): return .failure(reason)
             }
             if amount < refund { return .failure(Reason("refunded_amount \(refund) is larger than the payment \(amount)")) }
             let on: Day
-            switch Validators.date(dateText, "refunded_on") {
+            switch Validators.date(dateBytes, "refunded_on") {
             case .success(let day): on = day
             case .failure(let reason): return .failure(reason)
             }
             if on < paidOn { return .failure(Reason("refunded_on \(on) is before paid_on \(paidOn)")) }
-            record.refundedAmount = refund
-            record.refundedOn = on
+            parsed.refunded = refund
+            parsed.fee.refundedOn = Int32(on.ordinal)
         }
-        if let text = row["monthly_wage"] {
-            guard let wage = ExactDecimal(parsing: Substring(text)), wage.isPositive else {
-                return .failure(Reason("monthly_wage '\(text)' must be a number above 0"))
+        if let bytes = row[.monthlyWage] {
+            guard let wage = ExactDecimal(utf8: bytes), wage.isPositive else {
+                return .failure(Reason("monthly_wage '\(row.text(.monthlyWage)!)' must be a number above 0"))
             }
-            record.monthlyWage = wage
-            if let wageText = row["wage_currency"] {
-                guard let wageCurrency = Validators.currency(wageText, rates) else {
-                    return .failure(Reason("unknown wage_currency '\(wageText)'\(currencyHint(wageText))"))
+            if let wageBytes = row[.wageCurrency] {
+                guard let wageCurrency = currencyNumber(wageBytes) else {
+                    let text = row.text(.wageCurrency)!
+                    return .failure(Reason("unknown wage_currency '\(text)'\(currencyHint(text))"))
                 }
-                record.wageCurrency = wageCurrency
+                parsed.wage = (wage, wageCurrency)
             } else {
-                record.wageCurrency = currency
-                if wageCurrencyNoted.insert(PlacementKey(agency: agency, worker: worker, destination: destination)).inserted {
-                    notes.append(DataQualityNote(location: row.location, code: "wage-currency-assumed",
-                                                 message: "monthly_wage has no wage_currency; taken to be \(currency), the payment's currency"))
-                }
+                parsed.wage = (wage, currency)
+                parsed.wageCurrencyAssumed = true
             }
-        } else if let wageText = row["wage_currency"], Validators.currency(wageText, rates) == nil {
-            return .failure(Reason("unknown wage_currency '\(wageText)'\(currencyHint(wageText))"))
+        } else if let wageBytes = row[.wageCurrency], currencyNumber(wageBytes) == nil {
+            let text = row.text(.wageCurrency)!
+            return .failure(Reason("unknown wage_currency '\(text)'\(currencyHint(text))"))
         }
-        if let text = row["contract_months"] {
-            guard let months = Int(text), months > 0, months <= 1200 else {
-                return .failure(Reason("contract_months '\(text)' must be a whole number above 0"))
+        if let bytes = row[.contractMonths] {
+            guard let months = Int(String(decoding: bytes, as: UTF8.self)), months > 0, months <= 1200 else {
+                return .failure(Reason("contract_months '\(row.text(.contractMonths)!)' must be a whole number above 0"))
             }
-            record.contractMonths = months
+            parsed.contractMonths = Int32(months)
         }
-        if let text = row["contract_signed_on"] {
-            switch Validators.date(text, "contract_signed_on") {
-            case .success(let day): record.contractSignedOn = day
+        if let bytes = row[.contractSignedOn] {
+            switch Validators.date(bytes, "contract_signed_on") {
+            case .success(let day): parsed.contractSigned = Int32(day.ordinal)
             case .failure(let reason): return .failure(reason)
             }
         }
-        if let text = row["occupation"] {
-            if let code = occupations.code(for: text) {
-                record.occupation = code
-            } else {
-                notes.append(DataQualityNote(location: row.location, code: "unknown-occupation",
-                                             message: "occupation '\(text)' is not in the occupation list; the row is kept, the worker is unclassified where a scope names occupations"))
-            }
+        if let bytes = row[.occupation] {
+            let number = occupationTexts.resolve(bytes) { text in occupations.code(for: text).map { Int32(store.codes.number($0)) } ?? -1 }
+            if number >= 0 { parsed.occupation = UInt16(number) } else { parsed.unknownOccupation = row.text(.occupation) }
         }
-        record.sector = row["sector"]
-        record.employer = row["employer"]
-        record.recordID = row["record_id"]
-        record.repays = row["repays"]
-        return .success(record)
+        if let bytes = row[.sector] { parsed.fee.sector = store.sectors.intern(bytes).id }
+        if let bytes = row[.employer] { parsed.fee.employer = store.employers.intern(bytes).id }
+        if let bytes = row[.recordID] { parsed.fee.recordID = recordID(bytes) }
+        if let bytes = row[.repays] { parsed.fee.repays = recordID(bytes) }
+        return .success(parsed)
+    }
+
+    private func countryNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt16? {
+        let number = countryTexts.resolve(bytes) { text in Validators.country(text).map { Int32(store.codes.number($0)) } ?? -1 }
+        return number >= 0 ? UInt16(number) : nil
+    }
+
+    private func currencyNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt16? {
+        let number = currencyTexts.resolve(bytes) { text in Validators.currency(text, rates).map { Int32(store.codes.number($0)) } ?? -1 }
+        return number >= 0 ? UInt16(number) : nil
+    }
+
+    private func recordID(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
+        let (id, isNew) = store.recordIDs.intern(bytes)
+        if isNew { recordIDOwner.append(-1) }
+        return id
     }
 
     private func currencyHint(_ text: String) -> String {
         closestMatch(to: text.uppercased(), in: rates.currencies).map { "; did you mean '\($0)'?" } ?? " (not in the exchange rates)"
     }
 
-    /// Duplicate record ids and placements whose attributes disagree with an earlier row.
-    private func checkAcrossRows(_ r: FeeRecord) -> String? {
-        if let id = r.recordID, let first = recordIDs[RecordKey(agency: r.agencyID, id: id)] {
-            return "duplicate record_id '\(id)', first at \(first.file):\(first.line)"
-        }
-        let key = PlacementKey(r)
-        var facts = placements[key] ?? PlacementFacts(origin: (r.origin, r.location))
-        func conflict(_ what: String, _ mine: String, _ theirs: String, _ at: SourceLocation) -> String {
-            "\(what) \(mine) differs from \(theirs) given for this placement at \(at.file):\(at.line)"
-        }
-        if facts.origin.0 != r.origin { return conflict("origin", r.origin, facts.origin.0, facts.origin.1) }
-        if let wage = r.monthlyWage, let currency = r.wageCurrency {
-            if let ((w, c), at) = facts.wage, w != wage || c != currency {
-                return conflict("monthly_wage", "\(wage) \(currency)", "\(w) \(c)", at)
+    /// Rejects a duplicate record id or a placement whose attributes disagree with an earlier row;
+    /// otherwise stores the row.
+    private func acceptAcrossRows(_ row: ParsedRow) -> String? {
+        let agency = row.fee.agency
+        let sharedKey = UInt64(UInt32(agency)) << 32 | UInt64(UInt32(bitPattern: row.fee.recordID))
+        if row.fee.recordID >= 0 {
+            let owner = recordIDOwner[Int(row.fee.recordID)]
+            let first = owner < 0 ? nil : store[Int(owner)].agency == agency ? owner : sharedRecordIDs[sharedKey]
+            if let first {
+                let at = store.location(store[Int(first)])
+                return "duplicate record_id '\(store.recordIDs.string(row.fee.recordID))', first at \(at.file):\(at.line)"
             }
-            if facts.wage == nil { facts.wage = ((wage, currency), r.location) }
         }
-        if let months = r.contractMonths {
-            if let (m, at) = facts.contractMonths, m != months { return conflict("contract_months", "\(months)", "\(m)", at) }
-            if facts.contractMonths == nil { facts.contractMonths = (months, r.location) }
+        let key = UInt64(UInt32(agency)) << 42 ^ UInt64(UInt32(row.worker)) << 10 ^ UInt64(row.destination)
+        var placement = placementIndex[key].map { store.placements[Int($0)] }
+            ?? StoredPlacement(worker: row.worker, destination: row.destination, origin: row.origin, originAt: -1)
+        func conflict(_ what: String, _ mine: String, _ theirs: String, _ ordinal: Int32) -> String {
+            let at = store.location(store[Int(ordinal)])
+            return "\(what) \(mine) differs from \(theirs) given for this placement at \(at.file):\(at.line)"
         }
-        if let signed = r.contractSignedOn {
-            if let (d, at) = facts.contractSigned, d != signed { return conflict("contract_signed_on", "\(signed)", "\(d)", at) }
-            if facts.contractSigned == nil { facts.contractSigned = (signed, r.location) }
+        let codes = store.codes
+        if placement.originAt >= 0 && placement.origin != row.origin {
+            return conflict("origin", codes.text(row.origin), codes.text(placement.origin), placement.originAt)
         }
-        if let occupation = r.occupation {
-            if let (o, at) = facts.occupation, o != occupation { return conflict("occupation", occupation, o, at) }
-            if facts.occupation == nil { facts.occupation = (occupation, r.location) }
+        if let (wage, currency) = row.wage {
+            if placement.wageAt >= 0, placement.wage != wage || placement.wageCurrency != currency {
+                return conflict("monthly_wage", "\(wage) \(codes.text(currency))", "\(placement.wage!) \(codes.text(placement.wageCurrency))", placement.wageAt)
+            }
         }
-        placements[key] = facts
-        if let id = r.recordID { recordIDs[RecordKey(agency: r.agencyID, id: id)] = r.location }
+        if let months = row.contractMonths, placement.contractMonthsAt >= 0, placement.contractMonths != months {
+            return conflict("contract_months", "\(months)", "\(placement.contractMonths)", placement.contractMonthsAt)
+        }
+        if let signed = row.contractSigned, placement.contractSignedAt >= 0, placement.contractSigned != signed {
+            return conflict("contract_signed_on", "\(Day(ordinal: Int(signed)))", "\(Day(ordinal: Int(placement.contractSigned)))", placement.contractSignedAt)
+        }
+        if let occupation = row.occupation, placement.occupationAt >= 0, placement.occupation != occupation {
+            return conflict("occupation", codes.text(occupation), codes.text(placement.occupation), placement.occupationAt)
+        }
+        // Accepted: store the row, then what it told about its placement.
+        let placementNumber = placementIndex[key] ?? store.addPlacement(placement)
+        placementIndex[key] = placementNumber
+        var fee = row.fee
+        fee.placement = placementNumber
+        if row.wage != nil { fee.give(.wage) }
+        if row.contractMonths != nil { fee.give(.contractMonths) }
+        if row.contractSigned != nil { fee.give(.contractSigned) }
+        if row.occupation != nil { fee.give(.occupation) }
+        let ordinal = Int32(store.append(fee, amount: row.amount, refunded: row.refunded))
+        let location = SourceLocation(file: store.files[Int(fee.file)], line: row.line)
+        let agencyID = store.agencies[Int(agency)]
+        if placement.originAt < 0 { placement.originAt = ordinal }
+        if let (wage, currency) = row.wage, placement.wageAt < 0 { placement.wage = wage; placement.wageCurrency = currency; placement.wageAt = ordinal }
+        if let months = row.contractMonths, placement.contractMonthsAt < 0 { placement.contractMonths = months; placement.contractMonthsAt = ordinal }
+        if let signed = row.contractSigned, placement.contractSignedAt < 0 { placement.contractSigned = signed; placement.contractSignedAt = ordinal }
+        if let occupation = row.occupation, placement.occupationAt < 0 { placement.occupation = occupation; placement.occupationAt = ordinal }
+        if row.wageCurrencyAssumed && !placement.wageCurrencyNoted {
+            placement.wageCurrencyNoted = true
+            notesByAgency[agencyID, default: []].append(DataQualityNote(location: location, code: "wage-currency-assumed",
+                message: "monthly_wage has no wage_currency; taken to be \(codes.text(row.wage!.1)), the payment's currency"))
+        }
+        if let text = row.unknownOccupation {
+            notesByAgency[agencyID, default: []].append(DataQualityNote(location: location, code: "unknown-occupation",
+                message: "occupation '\(text)' is not in the occupation list; the row is kept, the worker is unclassified where a scope names occupations"))
+        }
+        store.updatePlacement(placementNumber) { $0 = placement }
+        if row.fee.recordID >= 0 {
+            if recordIDOwner[Int(row.fee.recordID)] < 0 { recordIDOwner[Int(row.fee.recordID)] = ordinal } else { sharedRecordIDs[sharedKey] = ordinal }
+        }
         return nil
     }
 
     /// Notes on rows that were kept: `repays` naming no recorded loan.
     public func finish() {
-        for (_, list) in records {
-            let loans = Set(list.filter { $0.method == .loan }.compactMap(\.recordID))
-            for record in list {
-                if let repays = record.repays, !loans.contains(repays) {
-                    notes.append(DataQualityNote(location: record.location, code: "repays-unknown-loan",
-                                                 message: "repays '\(repays)' names no loan record of this agency; the deduction is counted as a worker payment"))
+        let loan = UInt8(PaymentMethod.allCases.firstIndex(of: .loan)! + 1)
+        for (index, agency) in store.agencies.enumerated() {
+            let ordinals = store.ordinals(ofAgency: Int32(index))
+            var loans = Set<Int32>()
+            for ordinal in ordinals {
+                let fee = store[Int(ordinal)]
+                if fee.method == loan && fee.recordID >= 0 { loans.insert(fee.recordID) }
+            }
+            for ordinal in ordinals {
+                let fee = store[Int(ordinal)]
+                if fee.repays >= 0 && !loans.contains(fee.repays) {
+                    notesByAgency[agency, default: []].append(DataQualityNote(location: store.location(fee), code: "repays-unknown-loan",
+                        message: "repays '\(store.recordIDs.string(fee.repays))' names no loan record of this agency; the deduction is counted as a worker payment"))
                 }
             }
         }
-        notes.sort { ($0.location, $0.code) < ($1.location, $1.code) }
+        for agency in notesByAgency.keys { notesByAgency[agency]!.sort { ($0.location, $0.code) < ($1.location, $1.code) } }
+    }
+}
+
+/// Each distinct text of a column resolved once to a small number (-1: not valid), so that a
+/// million rows naming the same few codes are checked a few times.
+struct TextCache {
+    private var texts = ByteInterner()
+    private var numbers: [Int32] = []
+    mutating func resolve(_ bytes: UnsafeBufferPointer<UInt8>, _ compute: (String) -> Int32) -> Int32 {
+        let (id, isNew) = texts.intern(bytes)
+        if isNew { numbers.append(compute(String(decoding: bytes, as: UTF8.self))) }
+        return numbers[Int(id)]
     }
 }
 
@@ -323,20 +448,26 @@ enum Validators {
         return rates.knows(code) ? code : nil
     }
 
-    static func amount(_ text: String, _ column: String) -> Result<ExactDecimal, FeeLedger.Reason> {
+    static func amount(_ bytes: UnsafeBufferPointer<UInt8>, _ column: String) -> Result<ExactDecimal, FeeLedger.Reason> {
+        if let value = ExactDecimal(utf8: bytes) {
+            return value.isNegative ? .failure(.init("\(column) '\(String(decoding: bytes, as: UTF8.self))' is negative")) : .success(value)
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
         if ExactDecimal.hasTooManyFractionDigits(Substring(text)), ExactDecimal(parsing: Substring(text.prefix { $0 != "." })) != nil {
             return .failure(.init("\(column) '\(text)' has more than \(ExactDecimal.fractionDigits) decimal places"))
         }
-        guard let value = ExactDecimal(parsing: Substring(text)) else {
-            return .failure(.init("\(column) '\(text)' is not a number (use digits and '.', no grouping)"))
-        }
-        if value.isNegative { return .failure(.init("\(column) '\(text)' is negative")) }
-        return .success(value)
+        return .failure(.init("\(column) '\(text)' is not a number (use digits and '.', no grouping)"))
     }
 
-    static func date(_ text: String, _ column: String) -> Result<Day, FeeLedger.Reason> {
-        if let day = Day(iso: text) { return .success(day) }
+    static func date(_ bytes: UnsafeBufferPointer<UInt8>, _ column: String) -> Result<Day, FeeLedger.Reason> {
+        if let day = Day(isoUTF8: bytes) { return .success(day) }
+        let text = String(decoding: bytes, as: UTF8.self)
         let shaped = text.count == 10 && text.enumerated().allSatisfy { i, c in (i == 4 || i == 7) ? c == "-" : c.isASCII && c.isNumber }
         return .failure(.init(shaped ? "\(column) '\(text)' is not a real date" : "\(column) '\(text)' is not an ISO 8601 date (YYYY-MM-DD)"))
+    }
+
+    /// The index of the text among `choices` (lower-case), as written or lower-cased; -1 when none.
+    static func oneOf(_ choices: [String], _ text: String) -> Int32 {
+        (choices.firstIndex(of: text) ?? choices.firstIndex(of: text.lowercased())).map(Int32.init) ?? -1
     }
 }

@@ -65,8 +65,8 @@ public struct LicenceRegistry: Sendable {
             return .failure(Reason("licence_status '\(statusText)' must be one of \(names.joined(separator: ", "))\(hint)"))
         }
         func date(_ column: String) -> Result<Day?, Reason> {
-            guard let text = row[column] else { return .success(nil) }
-            return Validators.date(text, column).map { $0 }
+            guard var text = row[column] else { return .success(nil) }
+            return text.withUTF8 { Validators.date($0, column).map { $0 } }
         }
         let expires: Day?, issued: Day?, since: Day?
         switch (date("licence_expires"), date("licence_issued"), date("status_since")) {

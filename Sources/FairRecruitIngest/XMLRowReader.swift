@@ -30,23 +30,23 @@ public final class XMLRowReader {
 
     let path: String
     let kind: Kind
-    let known: Set<String>
+    let known: [String]
     /// Agency names found in `<selfAssessment name="…">`, by agency id.
     public private(set) var agencyNames: [String: String] = [:]
 
     public init(path: String, kind: Kind, known: [String]) {
-        self.path = path; self.kind = kind; self.known = Set(known)
+        self.path = path; self.kind = kind; self.known = known
     }
 
     /// Streams the file, calling `handle` with each row in document order.
-    public func read(_ handle: (FieldRow) -> Void) throws(IngestError) {
+    public func read(_ handle: (RawRow) -> Void) throws(IngestError) {
         let result: Result<Void, IngestError> = withoutActuallyEscaping(handle) { handle in
             Result { () throws(IngestError) in try parse(handle) }
         }
         try result.get()
     }
 
-    private func parse(_ handle: @escaping (FieldRow) -> Void) throws(IngestError) {
+    private func parse(_ handle: @escaping (RawRow) -> Void) throws(IngestError) {
         let stream = try ByteStream(path: path)
         let state = ParseState(reader: self, handle: handle)
         var handler = xmlSAXHandler()
@@ -87,22 +87,35 @@ public final class XMLRowReader {
     /// Mutable parse state, reached from libxml2's C callbacks through the user-data pointer.
     final class ParseState {
         let reader: XMLRowReader
-        let handle: (FieldRow) -> Void
+        let handle: (RawRow) -> Void
         var context: xmlParserCtxtPtr?
         var failure: IngestError?
         var depth = 0
         /// Element names from the root down, lowercased.
         var stack: [String] = []
-        // The row being built.
-        var row: [String: String]?
+        /// Lowercased names by libxml2's name pointer: libxml2 keeps one copy of each name per
+        /// parse, so a name is lowercased once, not once per row.
+        var names: [UnsafeRawPointer: String] = [:]
+        /// Known column by name pointer (-1: not a column).
+        var columns: [UnsafeRawPointer: Int] = [:]
+        let columnByName: [String: Int]
+        // The row being built: its values' ranges in `rowBytes`, per known column.
+        var inRow = false
+        var values: [Range<Int>?]
+        var pointers: [UnsafeBufferPointer<UInt8>?]
+        var rowBytes: [UInt8] = []
         var rowLine = 0
         var rowProblem: String?
-        var field: String?
-        var text: [UInt8] = []
+        var field: Int?             // the known column a child element fills (-1: an unknown one)
         // `<selfAssessment>` attributes in force.
         var agency: String?
 
-        init(reader: XMLRowReader, handle: @escaping (FieldRow) -> Void) { self.reader = reader; self.handle = handle }
+        init(reader: XMLRowReader, handle: @escaping (RawRow) -> Void) {
+            self.reader = reader; self.handle = handle
+            values = Array(repeating: nil, count: reader.known.count)
+            pointers = Array(repeating: nil, count: reader.known.count)
+            columnByName = Dictionary(reader.known.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        }
 
         var line: Int { context.map { Int(xmlSAX2GetLineNumber($0)) } ?? 1 }
         var column: Int { context.map { Int(xmlSAX2GetColumnNumber($0)) } ?? 1 }
@@ -113,34 +126,70 @@ public final class XMLRowReader {
             if let context { xmlStopParser(context) }
         }
 
-        /// Whether a field name is kept: a fee's unknown fields (names, passport numbers) are
-        /// dropped before their values are even copied; a self-assessment's names are renamed first.
-        func keeps(_ name: String) -> Bool { reader.kind == .selfAssessments || reader.known.contains(name) }
-
-        func setField(_ name: String, _ value: String) {
-            guard row != nil, keeps(name) else { return }
-            if row![name] != nil {
-                rowProblem = rowProblem ?? "field '\(name)' is given twice"
-            }
-            row![name] = value
+        func name(_ pointer: UnsafePointer<xmlChar>?) -> String {
+            guard let pointer else { return "" }
+            if let known = names[UnsafeRawPointer(pointer)] { return known }
+            let name = lowercasedName(pointer)
+            names[UnsafeRawPointer(pointer)] = name
+            return name
         }
 
-        func startRow(_ attributes: [(String, String)], defaults: [String: String] = [:]) {
-            row = defaults
-            row!.reserveCapacity(reader.known.count)
+        /// A self-assessment's fields go by the contract's names (`question` is `question_id`).
+        func renamed(_ name: String) -> String {
+            guard reader.kind == .selfAssessments else { return name }
+            return name == "question" ? "question_id" : name == "value" ? "answer" : name
+        }
+
+        func column(_ pointer: UnsafePointer<xmlChar>?) -> Int {
+            guard let pointer else { return -1 }
+            if let known = columns[UnsafeRawPointer(pointer)] { return known }
+            let column = columnByName[renamed(name(pointer))] ?? -1
+            columns[UnsafeRawPointer(pointer)] = column
+            return column
+        }
+
+        /// Sets a field; unknown fields (names, passport numbers) are dropped before their values are copied.
+        func setField(_ column: Int, _ value: UnsafeBufferPointer<UInt8>) {
+            guard inRow, column >= 0 else { return }
+            if values[column] != nil {
+                rowProblem = rowProblem ?? "field '\(reader.known[column])' is given twice"
+            }
+            let from = rowBytes.count
+            rowBytes.append(contentsOf: value)
+            values[column] = from..<rowBytes.count
+        }
+
+        func startRow() {
+            inRow = true
+            for i in values.indices { values[i] = nil }
+            rowBytes.removeAll(keepingCapacity: true)
             rowLine = line
             rowProblem = nil
-            for (name, value) in attributes { setField(name, value) }
+        }
+
+        func setAttributes(_ count: Int32, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
+            guard let attributes, count > 0 else { return }
+            // Five pointers per attribute: local name, prefix, URI, value start, value end.
+            for i in 0..<Int(count) {
+                let base = i * 5
+                guard let start = attributes[base + 3], let end = attributes[base + 4] else { continue }
+                setField(column(attributes[base]), UnsafeBufferPointer(start: start, count: end - start))
+            }
         }
 
         func finishRow() {
-            guard let values = row else { return }
-            let kept = reader.kind == .feeRecords ? values : values.filter { reader.known.contains($0.key) }
-            handle(FieldRow(location: SourceLocation(file: reader.path, line: rowLine), values: kept, problem: rowProblem))
-            row = nil
+            guard inRow else { return }
+            inRow = false
+            rowBytes.withUnsafeBufferPointer { bytes in
+                for (i, range) in values.enumerated() { pointers[i] = range.map { UnsafeBufferPointer(rebasing: bytes[$0]) } }
+                pointers.withUnsafeBufferPointer { pointers in
+                    handle(RawRow(file: reader.path, line: rowLine, problem: rowProblem, values: pointers))
+                }
+            }
         }
 
-        func start(_ name: String, _ attributes: [(String, String)]) {
+        func start(_ namePointer: UnsafePointer<xmlChar>?, _ attributeCount: Int32, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
+            let name = name(namePointer)
             depth += 1
             stack.append(name)
             if depth > XMLRowReader.maxDepth { return fail("elements are nested deeper than \(XMLRowReader.maxDepth) levels") }
@@ -150,9 +199,10 @@ public final class XMLRowReader {
                 case 1:
                     if name != "feerecords" { fail("expected a <feeRecords> document, found <\(name)>") }
                 case 2:
-                    if name == "fee" { startRow(attributes) } else { startRow([]); rowProblem = "unexpected element <\(name)>, expected <fee>" }
+                    startRow()
+                    if name == "fee" { setAttributes(attributeCount, attributes) } else { rowProblem = "unexpected element <\(name)>, expected <fee>" }
                 case 3:
-                    field = name
+                    field = column(namePointer)
                     text.removeAll(keepingCapacity: true)
                 default:
                     rowProblem = rowProblem ?? "unexpected element <\(name)> inside <\(stack[2])>"
@@ -165,18 +215,28 @@ public final class XMLRowReader {
                 switch depth - base {
                 case 1:
                     if name != "selfassessment" { return fail("expected <selfAssessment>, found <\(name)>") }
-                    let attributes = Dictionary(attributes, uniquingKeysWith: { a, _ in a })
-                    agency = attributes["agency"] ?? attributes["agency_id"]
-                    if let agency, let name = attributes["name"], !name.isEmpty { reader.agencyNames[agency] = name }
-                case 2:
-                    var renamed: [(String, String)] = []
-                    for (key, value) in attributes {
-                        renamed.append((key == "question" ? "question_id" : key == "value" ? "answer" : key, value))
+                    var attributeValues: [String: String] = [:]
+                    if let attributes, attributeCount > 0 {
+                        for i in 0..<Int(attributeCount) {
+                            guard let start = attributes[i * 5 + 3], let end = attributes[i * 5 + 4] else { continue }
+                            let key = self.name(attributes[i * 5])
+                            if attributeValues[key] == nil {
+                                attributeValues[key] = String(decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
+                            }
+                        }
                     }
-                    startRow(renamed, defaults: agency.map { ["agency_id": $0] } ?? [:])
+                    agency = attributeValues["agency"] ?? attributeValues["agency_id"]
+                    if let agency, let name = attributeValues["name"], !name.isEmpty { reader.agencyNames[agency] = name }
+                case 2:
+                    startRow()
+                    if let agency, let column = columnByName["agency_id"] {
+                        var copy = agency
+                        copy.withUTF8 { setField(column, $0) }
+                    }
+                    setAttributes(attributeCount, attributes)
                     if name != "answer" { rowProblem = "unexpected element <\(name)>, expected <answer>" }
                 case 3:
-                    field = name == "question" ? "question_id" : name == "value" ? "answer" : name
+                    field = column(namePointer)
                     text.removeAll(keepingCapacity: true)
                 default:
                     rowProblem = rowProblem ?? "unexpected element <\(name)> inside <answer>"
@@ -184,12 +244,14 @@ public final class XMLRowReader {
             }
         }
 
+        var text: [UInt8] = []
+
         func end() {
             let base = reader.kind == .selfAssessments && stack.first == "selfassessments" ? 1 : 0
             switch depth - base {
             case 2: finishRow()
             case 3:
-                if let field { setField(field, String(decoding: text, as: UTF8.self)) }
+                if let field { text.withUnsafeBufferPointer { setField(field, $0) } }
                 field = nil
             case 1 where reader.kind == .selfAssessments: agency = nil
             default: break
@@ -212,26 +274,14 @@ private func lowercasedName(_ pointer: UnsafePointer<xmlChar>?) -> String {
 }
 
 private let onStartElement: startElementNsSAX2Func = { context, localName, _, _, _, _, attributeCount, _, attributes in
-    let s = state(context)
-    var pairs: [(String, String)] = []
-    if let attributes, attributeCount > 0 {
-        // Five pointers per attribute: local name, prefix, URI, value start, value end.
-        for i in 0..<Int(attributeCount) {
-            let base = i * 5
-            guard let start = attributes[base + 3], let end = attributes[base + 4] else { continue }
-            let name = lowercasedName(attributes[base])
-            guard s.keeps(name) else { continue }
-            pairs.append((name, String(decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)))
-        }
-    }
-    s.start(lowercasedName(localName), pairs)
+    state(context).start(localName, attributeCount, attributes)
 }
 
 private let onEndElement: endElementNsSAX2Func = { context, _, _, _ in state(context).end() }
 
 private let onCharacters: charactersSAXFunc = { context, characters, length in
     let s = state(context)
-    guard s.field != nil, let characters else { return }
+    guard let field = s.field, field >= 0, let characters else { return }
     s.text.append(contentsOf: UnsafeBufferPointer(start: characters, count: Int(length)))
 }
 

@@ -6,7 +6,7 @@ import Testing
 private func rows(_ name: String, _ bytes: [UInt8], kind: XMLRowReader.Kind = .feeRecords) throws -> [FieldRow] {
     var rows: [FieldRow] = []
     let known = kind == .feeRecords ? FeeColumns.all : AnswerColumns.all
-    try XMLRowReader(path: temporaryFile(name, bytes), kind: kind, known: known).read { rows.append($0) }
+    try XMLRowReader(path: temporaryFile(name, bytes), kind: kind, known: known).read { rows.append(FieldRow($0, known: known)) }
     return rows
 }
 
@@ -55,7 +55,7 @@ private func failure(_ body: () throws -> Void) -> String? {
         </selfAssessments>
         """), kind: .selfAssessments, known: AnswerColumns.all)
         var result: [FieldRow] = []
-        try reader.read { result.append($0) }
+        try reader.read { result.append(FieldRow($0, known: AnswerColumns.all)) }
         #expect(result.map(\.values) == [
             ["agency_id": "A1", "question_id": "Q1", "answer": "yes", "evidence": "e.pdf", "comment": "c"],
             ["agency_id": "A2", "question_id": "Q2", "answer": "no"],

@@ -1,0 +1,189 @@
+import FairRecruitCore
+
+/// The accepted fee records of every agency, kept compact: a batch holds millions of them at once
+/// (a ``FeeRecord``, twelve Strings and a location, is about 300 bytes; a stored one is 64), and
+/// each agency's are turned back into ``FeeRecord``s only when it is audited.
+public struct FeeStore: Sendable {
+    /// The agencies of rows read so far (accepted or not), in first-seen order; an agency's index
+    /// is its position here.
+    private(set) var agencies: [String] = []
+    private var agencyIndex: [String: Int32] = [:]
+    /// Per agency, its records' ordinals in input order.
+    private var byAgency: [[UInt32]] = []
+    /// Records in input order, in blocks so that growing never copies them all.
+    private var blocks: [[StoredFee]] = []
+    private static let blockSize = 1 << 16
+    private(set) var placements: [StoredPlacement] = []
+    /// Amounts that do not fit 64 bits of millionths, by ordinal and field (rare: over 9.2 × 10^12).
+    private var largeAmounts: [Int: ExactDecimal] = [:]
+
+    // Texts by id.
+    var files: [String] = []
+    var workers = ByteInterner()
+    var employers = ByteInterner()
+    var sectors = ByteInterner()
+    /// Record ids and the ids `repays` names.
+    var recordIDs = ByteInterner()
+    var codes = CodeTable()
+
+    public var count: Int { blocks.isEmpty ? 0 : (blocks.count - 1) * Self.blockSize + blocks[blocks.count - 1].count }
+
+    /// Accepted records of an agency.
+    public func count(of agency: String) -> Int { agencyIndex[agency].map { byAgency[Int($0)].count } ?? 0 }
+
+    /// An agency's accepted records, in input order.
+    public func records(of agency: String) -> [FeeRecord] {
+        guard let index = agencyIndex[agency] else { return [] }
+        return byAgency[Int(index)].map { record(at: Int($0)) }
+    }
+
+    /// The agencies with accepted records, in first-seen order.
+    public var agenciesWithRecords: [String] { agencies.indices.filter { !byAgency[$0].isEmpty }.map { agencies[$0] } }
+
+    /// Every agency's records (small inputs and tests).
+    public var all: [String: [FeeRecord]] {
+        Dictionary(uniqueKeysWithValues: agenciesWithRecords.map { ($0, records(of: $0)) })
+    }
+
+    mutating func agency(_ id: String) -> Int32 {
+        if let index = agencyIndex[id] { return index }
+        let index = Int32(agencies.count)
+        agencies.append(id)
+        agencyIndex[id] = index
+        byAgency.append([])
+        return index
+    }
+
+    subscript(ordinal: Int) -> StoredFee { blocks[ordinal / Self.blockSize][ordinal % Self.blockSize] }
+
+    /// The ordinals of an agency's records.
+    func ordinals(ofAgency index: Int32) -> [UInt32] { byAgency[Int(index)] }
+
+    mutating func append(_ fee: StoredFee, amount: ExactDecimal, refunded: ExactDecimal) -> Int {
+        var fee = fee
+        let ordinal = count
+        fee.amount = store(amount, ordinal: ordinal, field: 0)
+        fee.refundedAmount = store(refunded, ordinal: ordinal, field: 1)
+        if blocks.isEmpty || blocks[blocks.count - 1].count == Self.blockSize {
+            blocks.append([])
+            blocks[blocks.count - 1].reserveCapacity(Self.blockSize)
+        }
+        blocks[blocks.count - 1].append(fee)
+        byAgency[Int(fee.agency)].append(UInt32(ordinal))
+        return ordinal
+    }
+
+    mutating func addPlacement(_ placement: StoredPlacement) -> Int32 {
+        placements.append(placement)
+        return Int32(placements.count - 1)
+    }
+
+    mutating func updatePlacement(_ index: Int32, _ change: (inout StoredPlacement) -> Void) { change(&placements[Int(index)]) }
+
+    private mutating func store(_ value: ExactDecimal, ordinal: Int, field: Int) -> Int64 {
+        if let small = Int64(exactly: value.scaled), small != Int64.min { return small }
+        largeAmounts[ordinal * 2 + field] = value
+        return Int64.min
+    }
+
+    private func amount(_ stored: Int64, ordinal: Int, field: Int) -> ExactDecimal {
+        stored == Int64.min ? largeAmounts[ordinal * 2 + field]! : ExactDecimal(scaled: Int128(stored))
+    }
+
+    func location(_ fee: StoredFee) -> SourceLocation { SourceLocation(file: files[Int(fee.file)], line: Int(fee.line)) }
+
+    func record(at ordinal: Int) -> FeeRecord {
+        let fee = self[ordinal]
+        let placement = placements[Int(fee.placement)]
+        var record = FeeRecord(
+            agencyID: agencies[Int(fee.agency)], workerID: workers.string(placement.worker),
+            origin: codes.text(placement.origin), destination: codes.text(placement.destination),
+            category: codes.text(fee.category), amount: amount(fee.amount, ordinal: ordinal, field: 0),
+            currency: codes.text(fee.currency), paidBy: Payer.allCases[Int(fee.paidBy)], paidOn: Day(ordinal: Int(fee.paidOn)),
+            location: location(fee))
+        if fee.method > 0 { record.method = PaymentMethod.allCases[Int(fee.method) - 1] }
+        if fee.receipt > 0 { record.receipt = fee.receipt == 2 }
+        if fee.refundedOn != StoredFee.noDay {
+            record.refundedAmount = amount(fee.refundedAmount, ordinal: ordinal, field: 1)
+            record.refundedOn = Day(ordinal: Int(fee.refundedOn))
+        }
+        if fee.gives(.wage), let wage = placement.wage {
+            record.monthlyWage = wage
+            record.wageCurrency = codes.text(placement.wageCurrency)
+        }
+        if fee.gives(.contractMonths) { record.contractMonths = Int(placement.contractMonths) }
+        if fee.gives(.contractSigned) { record.contractSignedOn = Day(ordinal: Int(placement.contractSigned)) }
+        if fee.gives(.occupation) { record.occupation = codes.text(placement.occupation) }
+        if fee.sector >= 0 { record.sector = sectors.string(fee.sector) }
+        if fee.employer >= 0 { record.employer = employers.string(fee.employer) }
+        if fee.recordID >= 0 { record.recordID = recordIDs.string(fee.recordID) }
+        if fee.repays >= 0 { record.repays = recordIDs.string(fee.repays) }
+        return record
+    }
+}
+
+/// One accepted payment, compactly: texts as ids, amounts in millionths, dates as day numbers.
+/// The placement's attributes (origin, wage, contract, occupation) live once in its
+/// ``StoredPlacement``; `given` says which of them this row gave.
+struct StoredFee: Sendable {
+    static let noDay = Int32.min
+    var amount: Int64 = 0
+    var refundedAmount: Int64 = 0
+    var agency: Int32 = 0
+    var placement: Int32 = 0
+    var recordID: Int32 = -1
+    var repays: Int32 = -1
+    var employer: Int32 = -1
+    var sector: Int32 = -1
+    var line: Int32 = 0
+    var paidOn: Int32 = 0
+    var refundedOn: Int32 = noDay
+    var category: UInt16 = 0
+    var currency: UInt16 = 0
+    var file: UInt16 = 0
+    /// Index in `Payer.allCases`.
+    var paidBy: UInt8 = 0
+    /// 0 when not given, else 1 + index in `PaymentMethod.allCases`.
+    var method: UInt8 = 0
+    /// 0 when not given, 1 for no, 2 for yes.
+    var receipt: UInt8 = 0
+    var given: UInt8 = 0
+
+    enum Given: UInt8 { case wage = 1, contractMonths = 2, contractSigned = 4, occupation = 8 }
+    func gives(_ what: Given) -> Bool { given & what.rawValue != 0 }
+    mutating func give(_ what: Given) { given |= what.rawValue }
+}
+
+/// A placement — an agency, a worker and a destination — and the attributes its rows agree on.
+struct StoredPlacement: Sendable {
+    var worker: Int32
+    var destination: UInt16
+    var origin: UInt16
+    var wage: ExactDecimal?
+    var wageCurrency: UInt16 = 0
+    var contractMonths: Int32 = 0
+    var contractSigned: Int32 = StoredFee.noDay
+    var occupation: UInt16 = 0
+    /// Rows that first gave each attribute (ordinals), for conflict messages.
+    var originAt: Int32
+    var wageAt: Int32 = -1
+    var contractMonthsAt: Int32 = -1
+    var contractSignedAt: Int32 = -1
+    var occupationAt: Int32 = -1
+    /// A row gave a wage without its currency (noted once per placement).
+    var wageCurrencyNoted = false
+}
+
+/// Short codes (countries, currencies, categories, occupations) numbered in first-seen order.
+struct CodeTable: Sendable {
+    private var texts: [String] = []
+    private var numbers: [String: UInt16] = [:]
+    mutating func number(_ code: String) -> UInt16 {
+        if let n = numbers[code] { return n }
+        let n = UInt16(texts.count)
+        texts.append(code)
+        numbers[code] = n
+        return n
+    }
+    func text(_ number: UInt16) -> String { texts[Int(number)] }
+}
