@@ -7,36 +7,70 @@ struct ByteInterner: Sendable {
     private var storage: [UInt8] = []
     /// Where each string ends in `storage` (it starts where the one before ends).
     private var ends: [UInt32] = []
-    /// Open addressing with linear probing: id + 1, or 0 for an empty slot.
-    private var slots: [UInt32] = Array(repeating: 0, count: 64)
+    /// Open addressing with linear probing: the high 32 bits of the hash and id + 1 (0: empty).
+    /// Keeping part of the hash in the slot spares reading the bytes of every string probed.
+    private var slots: [UInt64] = Array(repeating: 0, count: 64)
+    /// Short strings (up to eight bytes: codes, most ids) seen lately, by a hash of their bytes,
+    /// with their ids: rows repeat the same few codes and a worker's payments come together, so
+    /// most lookups end here without hashing or probing (a third of the interning cost, callgrind).
+    private var recent = [(word: UInt64, count: Int, id: Int32)](repeating: (0, -1, 0), count: 64)
 
     var count: Int { ends.count }
 
     /// The id of `bytes`, adding it when new.
     mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>) -> (id: Int32, isNew: Bool) {
-        if let id = find(bytes) { return (id, false) }
-        if (ends.count + 1) * 10 > slots.count * 7 { grow() }
-        storage.append(contentsOf: bytes)
-        ends.append(UInt32(storage.count))
-        let id = UInt32(ends.count - 1)
-        insert(id, hash: Self.hash(bytes))
-        return (Int32(id), true)
+        guard bytes.count <= 8 else { return internByHash(bytes) }
+        var word: UInt64 = 0
+        for (i, byte) in bytes.enumerated() { word |= UInt64(byte) << (8 * UInt64(i)) }
+        let slot = Int(truncatingIfNeeded: ((word ^ UInt64(bytes.count)) &* 0x9E37_79B9_7F4A_7C15) >> 58)
+        let seen = recent[slot]
+        if seen.count == bytes.count && seen.word == word { return (seen.id, false) }
+        let result = internByHash(bytes)
+        recent[slot] = (word, bytes.count, result.id)
+        return result
+    }
+
+    private mutating func internByHash(_ bytes: UnsafeBufferPointer<UInt8>) -> (id: Int32, isNew: Bool) {
+        let hash = Self.hash(bytes)
+        switch probe(bytes, hash: hash) {
+        case .found(let id): return (id, false)
+        case .empty(let slot):
+            storage.append(contentsOf: bytes)
+            ends.append(UInt32(storage.count))
+            let id = UInt64(ends.count)
+            slots[slot] = hash & 0xFFFF_FFFF_0000_0000 | id
+            if ends.count * 10 > slots.count * 7 { grow() }
+            return (Int32(id - 1), true)
+        }
     }
 
     /// The id of `bytes`, or nil when they were never interned.
     func find(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
-        let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: Self.hash(bytes)) & mask
-        return storage.withUnsafeBufferPointer { stored in
-            while true {
-                let entry = slots[slot]
-                if entry == 0 { return nil }
-                let id = Int(entry - 1)
-                let from = id == 0 ? 0 : Int(ends[id - 1]), to = Int(ends[id])
-                if to - from == bytes.count && (bytes.isEmpty || memcmp(stored.baseAddress! + from, bytes.baseAddress!, bytes.count) == 0) {
-                    return Int32(id)
+        if case .found(let id) = probe(bytes, hash: Self.hash(bytes)) { return id }
+        return nil
+    }
+
+    private enum Probe { case found(Int32), empty(Int) }
+
+    private func probe(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Probe {
+        slots.withUnsafeBufferPointer { slots in
+            ends.withUnsafeBufferPointer { ends in
+                storage.withUnsafeBufferPointer { stored in
+                    let mask = slots.count - 1
+                    var slot = Int(truncatingIfNeeded: hash) & mask
+                    while true {
+                        let entry = slots[slot]
+                        if entry == 0 { return .empty(slot) }
+                        if entry & 0xFFFF_FFFF_0000_0000 == hash & 0xFFFF_FFFF_0000_0000 {
+                            let id = Int(entry & 0xFFFF_FFFF) - 1
+                            let from = id == 0 ? 0 : Int(ends[id - 1]), to = Int(ends[id])
+                            if to - from == bytes.count && (bytes.isEmpty || memcmp(stored.baseAddress! + from, bytes.baseAddress!, bytes.count) == 0) {
+                                return .found(Int32(id))
+                            }
+                        }
+                        slot = (slot + 1) & mask
+                    }
                 }
-                slot = (slot + 1) & mask
             }
         }
     }
@@ -48,25 +82,23 @@ struct ByteInterner: Sendable {
         return storage.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[from..<to]), as: UTF8.self) }
     }
 
-    private mutating func insert(_ id: UInt32, hash: UInt64) {
-        let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        while slots[slot] != 0 { slot = (slot + 1) & mask }
-        slots[slot] = id + 1
-    }
-
     private mutating func grow() {
-        slots = Array(repeating: 0, count: slots.count * 2)
-        let ends = self.ends
+        var grown = [UInt64](repeating: 0, count: slots.count * 2)
+        let mask = grown.count - 1
         storage.withUnsafeBufferPointer { stored in
-            for id in ends.indices {
-                let from = id == 0 ? 0 : Int(ends[id - 1])
-                insert(UInt32(id), hash: Self.hash(UnsafeBufferPointer(rebasing: stored[from..<Int(ends[id])])))
+            for (index, end) in ends.enumerated() {
+                let from = index == 0 ? 0 : Int(ends[index - 1])
+                let hash = Self.hash(UnsafeBufferPointer(rebasing: stored[from..<Int(end)]))
+                var slot = Int(truncatingIfNeeded: hash) & mask
+                while grown[slot] != 0 { slot = (slot + 1) & mask }
+                grown[slot] = hash & 0xFFFF_FFFF_0000_0000 | UInt64(index + 1)
             }
         }
+        slots = grown
     }
 
-    /// A 64-bit mix of the bytes, eight at a time (identifiers are short).
+    /// A 64-bit hash of the bytes, eight at a time (identifiers are short), finished with
+    /// MurmurHash3's mixer so that ids differing in their last character spread over the table.
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
         guard let base = bytes.baseAddress else { return h }
@@ -74,14 +106,16 @@ struct ByteInterner: Sendable {
         var i = 0
         while i + 8 <= bytes.count {
             h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
-            h ^= h >> 31
+            h = h << 31 | h >> 33
             i += 8
         }
         var tail: UInt64 = 0
         var shift: UInt64 = 0
         while i < bytes.count { tail |= UInt64(bytes[i]) << shift; shift += 8; i += 1 }
-        h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
-        return h ^ (h >> 29)
+        h ^= tail
+        h ^= h >> 33; h &*= 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 33; h &*= 0xC4CE_B9FE_1A85_EC53
+        return h ^ (h >> 33)
     }
 }
 

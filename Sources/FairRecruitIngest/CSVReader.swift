@@ -132,7 +132,11 @@ public final class CSVReader {
     private func scan(_ bytes: UnsafeBufferPointer<UInt8>) throws(IngestError) -> Scan? {
         let end = bytes.count
         let eof = atEndOfFile
+        // A local array: appending to the property checked exclusive access on every field.
+        var fields: [(start: Int, end: Int, quoted: Bool)] = []
+        swap(&fields, &self.fields)
         fields.removeAll(keepingCapacity: true)
+        defer { self.fields = fields }
         var p = start
         var lines = 0                 // line feeds so far in this record
         var lineStart = start         // first byte of the current line within the record
@@ -177,6 +181,8 @@ public final class CSVReader {
             } else {
                 while p < end {
                     let byte = bytes[p]
+                    // Every byte that needs a look (comma, line break, quote, non-ASCII) is ≤ 0x2C or ≥ 0x80.
+                    if byte > 0x2C && byte < 0x80 { p += 1; continue }
                     if byte == UInt8(ascii: ",") || byte == 0x0A || byte == 0x0D { break }
                     if byte >= 0x80 { nonASCII = true } else if byte == UInt8(ascii: "\"") && problem == nil {
                         problem = "stray quote in an unquoted field at column \(columnAt(p))"

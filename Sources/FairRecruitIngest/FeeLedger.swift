@@ -47,28 +47,81 @@ public struct InputFileSummary: Sendable {
 /// compact ``FeeStore``. Checks that span rows — duplicate record ids, placements whose attributes
 /// disagree — are made here, in input order, citing the first row.
 public final class FeeLedger {
-    public let asOf: Day
-    public let categories: FeeCategories
-    public let occupations: Occupations
-    public let rates: ExchangeRates
-    /// When set, rows of other agencies are only counted.
-    public let agencyFilter: String?
-    /// When set (`batch --employer`), rows at other workplaces, or naming none, are only counted.
-    public let employerFilter: Set<String>?
+    /// The reading state, a value: a class's stored properties are checked for exclusive access at
+    /// run time on every use, which cost more than the validation itself on a million rows.
+    private var intake: FeeIntake?
 
-    public private(set) var store = FeeStore()
-    public private(set) var files: [InputFileSummary] = []
+    public init(asOf: Day, categories: FeeCategories, occupations: Occupations, rates: ExchangeRates, agencyFilter: String?,
+                employerFilter: Set<String>? = nil) {
+        intake = FeeIntake(asOf: asOf, categories: categories, occupations: occupations, rates: rates,
+                           agencyFilter: agencyFilter, employerFilter: employerFilter)
+    }
+
+    public var store: FeeStore { intake!.store }
+    public var files: [InputFileSummary] { intake!.files }
     /// Data-quality notes on accepted rows, by agency, sorted (after ``finish()``).
-    public private(set) var notesByAgency: [String: [DataQualityNote]] = [:]
+    public var notesByAgency: [String: [DataQualityNote]] { intake!.notesByAgency }
     /// Every data-quality note, sorted.
     public var notes: [DataQualityNote] { notesByAgency.values.joined().sorted { ($0.location, $0.code) < ($1.location, $1.code) } }
     /// Rows of other agencies per file (when filtering).
-    public private(set) var otherAgencyRows: [String: Int] = [:]
+    public var otherAgencyRows: [String: Int] { intake!.otherAgencyRows }
     /// Rows at other employers per file (when filtering by employer).
-    public private(set) var otherEmployerRows: [String: Int] = [:]
-
+    public var otherEmployerRows: [String: Int] { intake!.otherEmployerRows }
     /// Every agency's records as ``FeeRecord``s (small inputs and tests; audits take one agency at a time).
     public var records: [String: [FeeRecord]] { store.all }
+
+    /// Reads a fee-record file: XML when its name ends in `.xml`, CSV otherwise.
+    public func read(_ path: String) throws(IngestError) {
+        if InputFormat.isXML(path) { try readXML(path) } else { try readCSV(path) }
+    }
+
+    public func readXML(_ path: String) throws(IngestError) {
+        try reading { intake throws(IngestError) in
+            var summary = intake.startFile(path, format: "xml")
+            try XMLRowReader(path: path, kind: .feeRecords, known: FeeColumns.all).read { intake.add($0, to: &summary) }
+            intake.finishFile(summary)
+        }
+    }
+
+    public func readCSV(_ path: String) throws(IngestError) {
+        let reader = try CSVRowReader(path: path, known: FeeColumns.all, required: FeeColumns.required)
+        try reading { intake throws(IngestError) in
+            var summary = intake.startFile(path, format: "csv")
+            while try reader.nextRow({ intake.add($0, to: &summary) }) {}
+            intake.finishFile(summary)
+        }
+    }
+
+    /// Notes on rows that were kept: `repays` naming no recorded loan.
+    public func finish() { intake!.finish() }
+
+    /// Why a row was rejected.
+    public struct Reason: Error, Sendable { public var message: String; init(_ m: String) { message = m } }
+
+    /// Runs `body` on the reading state moved out of the object (so that nothing else holds it).
+    private func reading(_ body: (inout FeeIntake) throws(IngestError) -> Void) throws(IngestError) {
+        var state = intake.take()!
+        defer { intake = state }
+        try body(&state)
+    }
+}
+
+/// The state of reading fee rows: validation, the checks across rows, and the store.
+struct FeeIntake {
+    let asOf: Day
+    let categories: FeeCategories
+    let occupations: Occupations
+    let rates: ExchangeRates
+    /// When set, rows of other agencies are only counted.
+    let agencyFilter: String?
+    /// When set (`batch --employer`), rows at other workplaces, or naming none, are only counted.
+    let employerFilter: Set<String>?
+
+    private(set) var store = FeeStore()
+    private(set) var files: [InputFileSummary] = []
+    private(set) var notesByAgency: [String: [DataQualityNote]] = [:]
+    private(set) var otherAgencyRows: [String: Int] = [:]
+    private(set) var otherEmployerRows: [String: Int] = [:]
 
     /// Placements by agency, worker and destination numbers.
     private var placementIndex: [UInt64: Int32] = [:]
@@ -80,47 +133,31 @@ public final class FeeLedger {
     private var countryTexts = TextCache(), currencyTexts = TextCache(), categoryTexts = TextCache()
     private var occupationTexts = TextCache(), agencyTexts = TextCache()
     private var payerTexts = TextCache(), methodTexts = TextCache(), receiptTexts = TextCache()
-    /// Per accepted row, its agency's acceptance count in the current file.
-    private var acceptedInFile: [Int32: Int] = [:]
+    /// Accepted rows in the current file, by agency number.
+    private var acceptedInFile: [Int] = []
+    /// By code number: whether a category needs a description.
+    private var needsDescription: [Bool] = []
 
-    public init(asOf: Day, categories: FeeCategories, occupations: Occupations, rates: ExchangeRates, agencyFilter: String?,
-                employerFilter: Set<String>? = nil) {
+    init(asOf: Day, categories: FeeCategories, occupations: Occupations, rates: ExchangeRates, agencyFilter: String?,
+         employerFilter: Set<String>?) {
         self.asOf = asOf; self.categories = categories; self.occupations = occupations; self.rates = rates; self.agencyFilter = agencyFilter
         self.employerFilter = employerFilter
     }
 
-    /// Reads a fee-record file: XML when its name ends in `.xml`, CSV otherwise.
-    public func read(_ path: String) throws(IngestError) {
-        if InputFormat.isXML(path) { try readXML(path) } else { try readCSV(path) }
-    }
-
-    public func readXML(_ path: String) throws(IngestError) {
-        var summary = startFile(path, format: "xml")
-        try XMLRowReader(path: path, kind: .feeRecords, known: FeeColumns.all).read { add($0, to: &summary) }
-        finishFile(summary)
-    }
-
-    public func readCSV(_ path: String) throws(IngestError) {
-        let reader = try CSVRowReader(path: path, known: FeeColumns.all, required: FeeColumns.required)
-        var summary = startFile(path, format: "csv")
-        while try reader.nextRow({ add($0, to: &summary) }) {}
-        finishFile(summary)
-    }
-
-    private func startFile(_ path: String, format: String) -> InputFileSummary {
+    mutating func startFile(_ path: String, format: String) -> InputFileSummary {
         store.files.append(path)
-        acceptedInFile = [:]
+        acceptedInFile = []
         return InputFileSummary(file: path, format: format)
     }
 
-    private func finishFile(_ summary: InputFileSummary) {
+    mutating func finishFile(_ summary: InputFileSummary) {
         var summary = summary
-        for (agency, count) in acceptedInFile { summary.acceptedByAgency[store.agencies[Int(agency)]] = count }
+        for (agency, count) in acceptedInFile.enumerated() where count > 0 { summary.acceptedByAgency[store.agencies[agency]] = count }
         files.append(summary)
     }
 
     /// Adds one row.
-    func add(_ row: RawRow, to summary: inout InputFileSummary) {
+    mutating func add(_ row: RawRow, to summary: inout InputFileSummary) {
         summary.rowsRead += 1
         if let filter = agencyFilter, let agency = row.text(.agencyID), agency != filter, Validators.isAgencyID(agency) {
             otherAgencyRows[summary.file, default: 0] += 1
@@ -142,12 +179,10 @@ public final class FeeLedger {
                 summary.rejections.append(Rejection(location: row.location, reason: conflict, agencyID: store.agencies[Int(parsed.fee.agency)]))
                 return
             }
-            acceptedInFile[parsed.fee.agency, default: 0] += 1
         }
     }
 
-    /// Why a row was rejected.
-    public struct Reason: Error, Sendable { public var message: String; init(_ m: String) { message = m } }
+    typealias Reason = FeeLedger.Reason
 
     /// A row's values once validated: what the store keeps, and what its placement checks need.
     private struct ParsedRow {
@@ -166,7 +201,7 @@ public final class FeeLedger {
         var line: Int
     }
 
-    private func parse(_ row: RawRow) -> Result<ParsedRow, Reason> {
+    private mutating func parse(_ row: RawRow) -> Result<ParsedRow, Reason> {
         for column in FeeColumn.required where row[column] == nil {
             return .failure(Reason("missing \(column.name)"))
         }
@@ -179,15 +214,20 @@ public final class FeeLedger {
         guard let destination = countryNumber(row[.destination]!) else {
             return .failure(Reason("destination '\(row.text(.destination)!)' is not an ISO 3166-1 alpha-2 country code"))
         }
-        let categoryNumber = categoryTexts.resolve(row[.category]!) { text in categories.code(for: text).map { Int32(store.codes.number($0)) } ?? -1 }
+        let categoryNumber = categoryTexts.resolve(row[.category]!) { text in
+            guard let code = categories.code(for: text) else { return -1 }
+            let number = Int(store.codes.number(code))
+            if needsDescription.count <= number { needsDescription += Array(repeating: false, count: number + 1 - needsDescription.count) }
+            needsDescription[number] = categories.category(code)?.requiresDescription == true
+            return Int32(number)
+        }
         guard categoryNumber >= 0 else {
             let categoryText = row.text(.category)!
             let suggestion = closestMatch(to: normalizedTerm(categoryText), in: categories.recordTerms)
             return .failure(Reason("unknown category '\(categoryText)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? "")))
         }
-        let category = store.codes.text(UInt16(categoryNumber))
-        if categories.category(category)?.requiresDescription == true && row[.description] == nil {
-            return .failure(Reason("category '\(category)' needs a description"))
+        if needsDescription[Int(categoryNumber)] && row[.description] == nil {
+            return .failure(Reason("category '\(store.codes.text(UInt16(categoryNumber)))' needs a description"))
         }
         let amount: ExactDecimal
         switch Validators.amount(row[.amount]!, "amount") {
@@ -198,7 +238,7 @@ public final class FeeLedger {
             let text = row.text(.currency)!
             return .failure(Reason("unknown currency '\(text)'\(currencyHint(text))"))
         }
-        let paidBy = payerTexts.resolve(row[.paidBy]!) { Validators.oneOf(Payer.allCases.map(\.rawValue), $0) }
+        let paidBy = payerTexts.resolve(row[.paidBy]!) { Validators.oneOf(StoredFee.payers.map(\.rawValue), $0) }
         guard paidBy >= 0 else {
             return .failure(Reason("paid_by '\(row.text(.paidBy)!)' must be one of \(Payer.allCases.map(\.rawValue).joined(separator: ", "))"))
         }
@@ -218,7 +258,7 @@ public final class FeeLedger {
         fee.line = Int32(row.line)
         var parsed = ParsedRow(fee: fee, amount: amount, worker: worker, origin: origin, destination: destination, line: row.line)
         if let bytes = row[.method] {
-            let method = methodTexts.resolve(bytes) { Validators.oneOf(PaymentMethod.allCases.map(\.rawValue), $0) }
+            let method = methodTexts.resolve(bytes) { Validators.oneOf(StoredFee.methods.map(\.rawValue), $0) }
             guard method >= 0 else {
                 return .failure(Reason("method '\(row.text(.method)!)' must be one of \(PaymentMethod.allCases.map(\.rawValue).joined(separator: ", "))"))
             }
@@ -293,17 +333,17 @@ public final class FeeLedger {
         return .success(parsed)
     }
 
-    private func countryNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt16? {
+    private mutating func countryNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt16? {
         let number = countryTexts.resolve(bytes) { text in Validators.country(text).map { Int32(store.codes.number($0)) } ?? -1 }
         return number >= 0 ? UInt16(number) : nil
     }
 
-    private func currencyNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt16? {
+    private mutating func currencyNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt16? {
         let number = currencyTexts.resolve(bytes) { text in Validators.currency(text, rates).map { Int32(store.codes.number($0)) } ?? -1 }
         return number >= 0 ? UInt16(number) : nil
     }
 
-    private func recordID(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
+    private mutating func recordID(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
         let (id, isNew) = store.recordIDs.intern(bytes)
         if isNew { recordIDOwner.append(-1) }
         return id
@@ -315,7 +355,7 @@ public final class FeeLedger {
 
     /// Rejects a duplicate record id or a placement whose attributes disagree with an earlier row;
     /// otherwise stores the row.
-    private func acceptAcrossRows(_ row: ParsedRow) -> String? {
+    private mutating func acceptAcrossRows(_ row: ParsedRow) -> String? {
         let agency = row.fee.agency
         let sharedKey = UInt64(UInt32(agency)) << 32 | UInt64(UInt32(bitPattern: row.fee.recordID))
         if row.fee.recordID >= 0 {
@@ -327,20 +367,53 @@ public final class FeeLedger {
             }
         }
         let key = UInt64(UInt32(agency)) << 42 ^ UInt64(UInt32(row.worker)) << 10 ^ UInt64(row.destination)
-        var placement = placementIndex[key].map { store.placements[Int($0)] }
+        let known = placementIndex[key]
+        var placement = known.map { store.placements[Int($0)] }
             ?? StoredPlacement(worker: row.worker, destination: row.destination, origin: row.origin, originAt: -1)
+        if known != nil, let conflict = conflict(row, placement) { return conflict }
+        // Accepted: store the row, then what it told about its placement.
+        let placementNumber = known ?? store.addPlacement(placement)
+        if known == nil { placementIndex[key] = placementNumber }
+        var fee = row.fee
+        fee.placement = placementNumber
+        if row.wage != nil { fee.give(.wage) }
+        if row.contractMonths != nil { fee.give(.contractMonths) }
+        if row.contractSigned != nil { fee.give(.contractSigned) }
+        if row.occupation != nil { fee.give(.occupation) }
+        let ordinal = Int32(store.append(fee, amount: row.amount, refunded: row.refunded))
+        if placement.originAt < 0 { placement.originAt = ordinal }
+        if let (wage, currency) = row.wage, placement.wageAt < 0 { placement.wage = wage; placement.wageCurrency = currency; placement.wageAt = ordinal }
+        if let months = row.contractMonths, placement.contractMonthsAt < 0 { placement.contractMonths = months; placement.contractMonthsAt = ordinal }
+        if let signed = row.contractSigned, placement.contractSignedAt < 0 { placement.contractSigned = signed; placement.contractSignedAt = ordinal }
+        if let occupation = row.occupation, placement.occupationAt < 0 { placement.occupation = occupation; placement.occupationAt = ordinal }
+        if row.wageCurrencyAssumed && !placement.wageCurrencyNoted {
+            placement.wageCurrencyNoted = true
+            note(fee, "wage-currency-assumed", "monthly_wage has no wage_currency; taken to be \(store.codes.text(row.wage!.1)), the payment's currency")
+        }
+        if let text = row.unknownOccupation {
+            note(fee, "unknown-occupation", "occupation '\(text)' is not in the occupation list; the row is kept, the worker is unclassified where a scope names occupations")
+        }
+        store.updatePlacement(placementNumber) { $0 = placement }
+        if row.fee.recordID >= 0 {
+            if recordIDOwner[Int(row.fee.recordID)] < 0 { recordIDOwner[Int(row.fee.recordID)] = ordinal } else { sharedRecordIDs[sharedKey] = ordinal }
+        }
+        if acceptedInFile.count <= Int(agency) { acceptedInFile += Array(repeating: 0, count: Int(agency) + 1 - acceptedInFile.count) }
+        acceptedInFile[Int(agency)] += 1
+        return nil
+    }
+
+    /// Why a row's placement attributes disagree with what earlier rows gave, if they do.
+    private func conflict(_ row: ParsedRow, _ placement: StoredPlacement) -> String? {
+        let codes = store.codes
         func conflict(_ what: String, _ mine: String, _ theirs: String, _ ordinal: Int32) -> String {
             let at = store.location(store[Int(ordinal)])
             return "\(what) \(mine) differs from \(theirs) given for this placement at \(at.file):\(at.line)"
         }
-        let codes = store.codes
         if placement.originAt >= 0 && placement.origin != row.origin {
             return conflict("origin", codes.text(row.origin), codes.text(placement.origin), placement.originAt)
         }
-        if let (wage, currency) = row.wage {
-            if placement.wageAt >= 0, placement.wage != wage || placement.wageCurrency != currency {
-                return conflict("monthly_wage", "\(wage) \(codes.text(currency))", "\(placement.wage!) \(codes.text(placement.wageCurrency))", placement.wageAt)
-            }
+        if let (wage, currency) = row.wage, placement.wageAt >= 0, placement.wage != wage || placement.wageCurrency != currency {
+            return conflict("monthly_wage", "\(wage) \(codes.text(currency))", "\(placement.wage!) \(codes.text(placement.wageCurrency))", placement.wageAt)
         }
         if let months = row.contractMonths, placement.contractMonthsAt >= 0, placement.contractMonths != months {
             return conflict("contract_months", "\(months)", "\(placement.contractMonths)", placement.contractMonthsAt)
@@ -351,42 +424,16 @@ public final class FeeLedger {
         if let occupation = row.occupation, placement.occupationAt >= 0, placement.occupation != occupation {
             return conflict("occupation", codes.text(occupation), codes.text(placement.occupation), placement.occupationAt)
         }
-        // Accepted: store the row, then what it told about its placement.
-        let placementNumber = placementIndex[key] ?? store.addPlacement(placement)
-        placementIndex[key] = placementNumber
-        var fee = row.fee
-        fee.placement = placementNumber
-        if row.wage != nil { fee.give(.wage) }
-        if row.contractMonths != nil { fee.give(.contractMonths) }
-        if row.contractSigned != nil { fee.give(.contractSigned) }
-        if row.occupation != nil { fee.give(.occupation) }
-        let ordinal = Int32(store.append(fee, amount: row.amount, refunded: row.refunded))
-        let location = SourceLocation(file: store.files[Int(fee.file)], line: row.line)
-        let agencyID = store.agencies[Int(agency)]
-        if placement.originAt < 0 { placement.originAt = ordinal }
-        if let (wage, currency) = row.wage, placement.wageAt < 0 { placement.wage = wage; placement.wageCurrency = currency; placement.wageAt = ordinal }
-        if let months = row.contractMonths, placement.contractMonthsAt < 0 { placement.contractMonths = months; placement.contractMonthsAt = ordinal }
-        if let signed = row.contractSigned, placement.contractSignedAt < 0 { placement.contractSigned = signed; placement.contractSignedAt = ordinal }
-        if let occupation = row.occupation, placement.occupationAt < 0 { placement.occupation = occupation; placement.occupationAt = ordinal }
-        if row.wageCurrencyAssumed && !placement.wageCurrencyNoted {
-            placement.wageCurrencyNoted = true
-            notesByAgency[agencyID, default: []].append(DataQualityNote(location: location, code: "wage-currency-assumed",
-                message: "monthly_wage has no wage_currency; taken to be \(codes.text(row.wage!.1)), the payment's currency"))
-        }
-        if let text = row.unknownOccupation {
-            notesByAgency[agencyID, default: []].append(DataQualityNote(location: location, code: "unknown-occupation",
-                message: "occupation '\(text)' is not in the occupation list; the row is kept, the worker is unclassified where a scope names occupations"))
-        }
-        store.updatePlacement(placementNumber) { $0 = placement }
-        if row.fee.recordID >= 0 {
-            if recordIDOwner[Int(row.fee.recordID)] < 0 { recordIDOwner[Int(row.fee.recordID)] = ordinal } else { sharedRecordIDs[sharedKey] = ordinal }
-        }
         return nil
     }
 
+    private mutating func note(_ fee: StoredFee, _ code: String, _ message: String) {
+        notesByAgency[store.agencies[Int(fee.agency)], default: []].append(DataQualityNote(location: store.location(fee), code: code, message: message))
+    }
+
     /// Notes on rows that were kept: `repays` naming no recorded loan.
-    public func finish() {
-        let loan = UInt8(PaymentMethod.allCases.firstIndex(of: .loan)! + 1)
+    mutating func finish() {
+        let loan = UInt8(StoredFee.methods.firstIndex(of: .loan)! + 1)
         for (index, agency) in store.agencies.enumerated() {
             let ordinals = store.ordinals(ofAgency: Int32(index))
             var loans = Set<Int32>()

@@ -99,9 +99,9 @@ public struct FeeStore: Sendable {
             agencyID: agencies[Int(fee.agency)], workerID: workers.string(placement.worker),
             origin: codes.text(placement.origin), destination: codes.text(placement.destination),
             category: codes.text(fee.category), amount: amount(fee.amount, ordinal: ordinal, field: 0),
-            currency: codes.text(fee.currency), paidBy: Payer.allCases[Int(fee.paidBy)], paidOn: Day(ordinal: Int(fee.paidOn)),
+            currency: codes.text(fee.currency), paidBy: StoredFee.payers[Int(fee.paidBy)], paidOn: Day(ordinal: Int(fee.paidOn)),
             location: location(fee))
-        if fee.method > 0 { record.method = PaymentMethod.allCases[Int(fee.method) - 1] }
+        if fee.method > 0 { record.method = StoredFee.methods[Int(fee.method) - 1] }
         if fee.receipt > 0 { record.receipt = fee.receipt == 2 }
         if fee.refundedOn != StoredFee.noDay {
             record.refundedAmount = amount(fee.refundedAmount, ordinal: ordinal, field: 1)
@@ -127,6 +127,9 @@ public struct FeeStore: Sendable {
 /// ``StoredPlacement``; `given` says which of them this row gave.
 struct StoredFee: Sendable {
     static let noDay = Int32.min
+    // `allCases` builds a new array on every call.
+    static let payers = Payer.allCases
+    static let methods = PaymentMethod.allCases
     var amount: Int64 = 0
     var refundedAmount: Int64 = 0
     var agency: Int32 = 0
@@ -141,9 +144,9 @@ struct StoredFee: Sendable {
     var category: UInt16 = 0
     var currency: UInt16 = 0
     var file: UInt16 = 0
-    /// Index in `Payer.allCases`.
+    /// Index in `payers`.
     var paidBy: UInt8 = 0
-    /// 0 when not given, else 1 + index in `PaymentMethod.allCases`.
+    /// 0 when not given, else 1 + index in `methods`.
     var method: UInt8 = 0
     /// 0 when not given, 1 for no, 2 for yes.
     var receipt: UInt8 = 0

@@ -121,16 +121,17 @@ public final class CSVRowReader {
     /// Calls `body` with the next row; returns false at the end of the file.
     public func nextRow(_ body: (RawRow) -> Void) throws(IngestError) -> Bool {
         try reader.nextRecord { record in
-            for i in values.indices { values[i] = nil }
-            for index in 0..<min(record.count, columns.count) where columns[index] >= 0 {
-                values[columns[index]] = record.field(index)
-            }
-            var problem = record.problem
-            if problem == nil && record.count != columns.count {
-                problem = "expected \(columns.count) fields, found \(record.count)"
-            }
-            values.withUnsafeBufferPointer { values in
-                body(RawRow(file: path, line: record.line, problem: problem, values: values))
+            let columns = self.columns
+            values.withUnsafeMutableBufferPointer { values in
+                for i in values.indices { values[i] = nil }
+                for index in 0..<min(record.count, columns.count) where columns[index] >= 0 {
+                    values[columns[index]] = record.field(index)
+                }
+                var problem = record.problem
+                if problem == nil && record.count != columns.count {
+                    problem = "expected \(columns.count) fields, found \(record.count)"
+                }
+                body(RawRow(file: path, line: record.line, problem: problem, values: UnsafeBufferPointer(values)))
             }
         }
     }
