@@ -5,9 +5,21 @@ import Glibc
 import Darwin
 #endif
 
+/// Where a reader takes its bytes from, a chunk at a time; nil at the end.
+protocol ChunkSource: AnyObject {
+    func next() throws(IngestError) -> [UInt8]?
+}
+
+/// Bytes already in memory, given as one chunk.
+final class OneChunk: ChunkSource {
+    private var bytes: [UInt8]?
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    func next() throws(IngestError) -> [UInt8]? { defer { bytes = nil }; return bytes }
+}
+
 /// Reads a file in chunks as UTF-8 bytes: a UTF-8 byte-order mark is dropped and UTF-16 with a
 /// mark is transcoded on the fly, so memory stays constant whatever the file's size.
-final class ByteStream {
+final class ByteStream: ChunkSource {
     static let chunkSize = 1 << 20
 
     let path: String
@@ -32,6 +44,12 @@ final class ByteStream {
     }
 
     deinit { fclose(file) }
+
+    /// The size of the file in bytes (0 when it cannot be told).
+    static func size(of path: String) -> Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
+    }
 
     /// The next chunk of UTF-8 bytes, or nil at the end of the file.
     func next() throws(IngestError) -> [UInt8]? {

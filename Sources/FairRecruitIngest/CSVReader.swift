@@ -34,23 +34,39 @@ struct CSVRecordView {
 /// Records are scanned in a buffer of whole chunks, bytes compared in place: the earlier reader,
 /// a call and an array append per byte, took 40% of a million-row batch (perf).
 public final class CSVReader {
-    private let stream: ByteStream
+    private let stream: ChunkSource
+    public let path: String
     private var buffer: [UInt8] = []
     /// Start of the bytes not yet read as records.
     private var start = 0
     private var atEndOfFile = false
     /// Line and column of the next record's first byte (columns count characters; only a line feed
     /// starts a new line, as in every editor).
-    private var line = 1
+    private(set) var line = 1
     private var column = 1
     // Per record, reused.
     private var fields: [(start: Int, end: Int, quoted: Bool)] = []
     private var unescaped: [UInt8] = []
 
-    public var path: String { stream.path }
+    /// Reading a segment of a file (``ParallelReading``): a record still open at the end of the
+    /// bytes is not the file's last but continues in the next segment; reading stops before it.
+    private let endsMidFile: Bool
+    /// Where that open record starts in the bytes read, and its line and column.
+    private(set) var openRecord: (offset: Int, line: Int, column: Int)?
+    private var consumed = 0   // bytes dropped from the front of `buffer`
 
-    public init(path: String) throws(IngestError) {
-        stream = try ByteStream(path: path)
+    public convenience init(path: String) throws(IngestError) {
+        self.init(source: try ByteStream(path: path), path: path)
+    }
+
+    /// A reader of `source`'s bytes, starting at `line` and `column` of `path`.
+    init(source: ChunkSource, path: String, line: Int = 1, column: Int = 1, endsMidFile: Bool = false) {
+        stream = source; self.path = path; self.line = line; self.column = column; self.endsMidFile = endsMidFile
+    }
+
+    /// The bytes not read yet, and the stream they came from, for reading the rest in segments.
+    func remainder() -> (stream: ChunkSource, bytes: [UInt8], line: Int, column: Int) {
+        (stream, Array(buffer[start...]), line, column)
     }
 
     /// The next non-blank record with its fields as Strings, or nil at the end of the file.
@@ -117,13 +133,18 @@ public final class CSVReader {
                 continue
             }
             if let scan = try buffer.withUnsafeBufferPointer({ bytes throws(IngestError) in try scan(bytes) }) { return scan }
+            if atEndOfFile {   // only when the bytes end mid-file: a record continues in the next segment
+                openRecord = (consumed + start, line, column)
+                start = buffer.count
+                return nil
+            }
             try refill()
         }
     }
 
     /// Moves the unread bytes to the front and appends the next chunk; marks the end of the file.
     private func refill() throws(IngestError) {
-        if start > 0 { buffer.removeSubrange(0..<start); start = 0 }
+        if start > 0 { buffer.removeSubrange(0..<start); consumed += start; start = 0 }
         if let chunk = try stream.next() { buffer.append(contentsOf: chunk) } else { atEndOfFile = true }
     }
 
@@ -131,7 +152,8 @@ public final class CSVReader {
     /// file (nothing is changed then, so the scan can start again after a refill).
     private func scan(_ bytes: UnsafeBufferPointer<UInt8>) throws(IngestError) -> Scan? {
         let end = bytes.count
-        let eof = atEndOfFile
+        // At the end of a segment's bytes a record may go on in the next one: as if more were to come.
+        let eof = atEndOfFile && !endsMidFile
         // A local array: appending to the property checked exclusive access on every field.
         var fields: [(start: Int, end: Int, quoted: Bool)] = []
         swap(&fields, &self.fields)
@@ -154,7 +176,7 @@ public final class CSVReader {
                 p += 1
                 while true {
                     guard p < end else {
-                        if !eof { return nil }
+                        if !eof { return nil }   // more to read
                         try validateUTF8(bytes, from: start, to: end)
                         throw IngestError.malformed(SourceLocation(file: path, line: quote.line, column: quote.column), "quoted field is never closed")
                     }

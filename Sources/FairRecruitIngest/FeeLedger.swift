@@ -87,7 +87,7 @@ public final class FeeLedger {
         let reader = try CSVRowReader(path: path, known: FeeColumns.all, required: FeeColumns.required)
         try reading { intake throws(IngestError) in
             var summary = intake.startFile(path, format: "csv")
-            while try reader.nextRow({ intake.add($0, to: &summary) }) {}
+            try reader.readAll { intake.add($0, to: &summary) }
             intake.finishFile(summary)
         }
     }

@@ -118,6 +118,55 @@ public final class CSVRowReader {
         self.columns = columns
     }
 
+    /// Continues after a header read elsewhere, with its column mapping.
+    private init(continuing reader: CSVReader, columns: [Int], known: [String]) {
+        self.reader = reader; self.columns = columns; self.known = known; self.path = reader.path
+        values = Array(repeating: nil, count: known.count)
+    }
+
+    /// Calls `body` with every remaining row in order; a large file is parsed on several cores
+    /// (``ParallelReading``; tests make segments small to put cuts anywhere).
+    func readAll(segmentSize: Int = ParallelReading.segmentSize, _ body: (RawRow) -> Void) throws(IngestError) {
+        let rest = reader.remainder()
+        guard ParallelReading.worthIt(fileSize: ByteStream.size(of: path), segmentSize: segmentSize), rest.column == 1 else {
+            while try nextRow(body) {}
+            return
+        }
+        let (columns, known, path) = (self.columns, self.known, self.path)
+        let pipeline = SegmentPipeline(Segmenter(stream: rest.stream, leftover: rest.bytes, segmentSize: segmentSize) { _, _ in true }) { segment in
+            Self.parse(segment, columns: columns, known: known, path: path)
+        }
+        defer { pipeline.close() }
+        var lineOffset = rest.line - 1
+        while let batch = try pipeline.next() {
+            batch.replay(file: path, lineOffset: lineOffset, body)
+            if let failure = batch.failure { throw failure.shifted(by: lineOffset) }
+            guard let open = batch.resume else { lineOffset += batch.lines; continue }
+            // A quoted field went on past the cut: the rest is read sequentially from its record.
+            pipeline.stopParsing()
+            let source = RemainingSegments(rest: Array(batch.segment!.bytes[open.offset...]), pipeline: pipeline)
+            let sequential = CSVRowReader(continuing: CSVReader(source: source, path: path, line: open.line + lineOffset, column: open.column),
+                                          columns: columns, known: known)
+            while try sequential.nextRow(body) {}
+            return
+        }
+    }
+
+    /// The rows of one segment (lines counted from its start).
+    private static func parse(_ segment: Segment, columns: [Int], known: [String], path: String) -> RowBatch {
+        let batch = RowBatch(columns: known.count, segment: segment)
+        let reader = CSVReader(source: OneChunk(segment.bytes), path: path, endsMidFile: !segment.isLast)
+        let rows = CSVRowReader(continuing: reader, columns: columns, known: known)
+        do {
+            while try rows.nextRow({ batch.append($0) }) {}
+        } catch {
+            batch.failure = error
+        }
+        batch.resume = reader.openRecord
+        batch.lines = reader.line - 1
+        return batch
+    }
+
     /// Calls `body` with the next row; returns false at the end of the file.
     public func nextRow(_ body: (RawRow) -> Void) throws(IngestError) -> Bool {
         try reader.nextRecord { record in

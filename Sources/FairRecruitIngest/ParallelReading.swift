@@ -1,0 +1,272 @@
+import Dispatch
+import FairRecruitCore
+
+/// Where a large file is read on several cores: it is cut into segments at line starts, each
+/// segment is parsed into a ``RowBatch`` on a worker thread, and the batches are handed over in
+/// file order, so the rows arrive exactly as one reader going through the file would give them.
+///
+/// A cut may fall where a sequential reader would not be between rows (inside a quoted CSV field
+/// that spans lines, inside an XML comment). Each batch says whether its segment ended between
+/// rows; when one did not, the rest of the file is read sequentially from where that segment's
+/// last row ended, so such files are read correctly, only without the extra cores.
+enum ParallelReading {
+    /// Bytes per segment: large enough that a worker's start-up costs nothing, small enough that
+    /// the batches in flight stay a few megabytes.
+    static let segmentSize = 4 << 20
+    /// Segments parsed ahead of the one being handed over.
+    static let segmentsInFlight = 4
+
+    /// Whether reading on other cores is worth it: a file of at least two segments, and more than one core.
+    static func worthIt(fileSize: Int, segmentSize: Int) -> Bool {
+        fileSize >= 2 * segmentSize && ProcessInfoCores.count > 1
+    }
+}
+
+/// Parses the segments of a ``Segmenter`` on worker threads, a few ahead, and gives their batches
+/// back in file order. ``close()`` must be called when done (it lets the threads finish).
+final class SegmentPipeline: @unchecked Sendable {
+    private let lock = DispatchSemaphore(value: 1)
+    private let available = DispatchSemaphore(value: 0)
+    /// Made with 0 and signalled: libdispatch stops the process when a semaphore is freed below
+    /// the value it was made with, and the producer's last wait is never matched.
+    private let inFlight = DispatchSemaphore(value: 0)
+    private var slots: [Slot?] = []
+    private var taken = 0
+    private var stopped = false
+    private var cancelled = false
+    private var ended = false
+
+    init(_ segmenter: Segmenter, parse: @escaping @Sendable (Segment) -> RowBatch) {
+        for _ in 0..<ParallelReading.segmentsInFlight { inFlight.signal() }
+        let segments = UncheckedBox(segmenter)
+        let workers = DispatchQueue(label: "fairrecruit.parse", attributes: .concurrent)
+        DispatchQueue(label: "fairrecruit.segments").async { [self] in
+            while true {
+                inFlight.wait()
+                if isCancelled { add(nil); return }
+                let slot = Slot()
+                let segment: Segment?
+                do throws(IngestError) { segment = try segments.value.next() } catch {
+                    slot.batch = RowBatch(failure: error)
+                    add(slot); slot.ready.signal(); add(nil)
+                    return
+                }
+                guard let segment else { add(nil); return }
+                add(slot)
+                if isStopped {
+                    slot.batch = RowBatch(unparsed: segment)
+                    slot.ready.signal()
+                } else {
+                    workers.async { slot.batch = parse(segment); slot.ready.signal() }
+                }
+            }
+        }
+    }
+
+    /// The next batch in file order, waiting for it; nil after the last.
+    func next() throws(IngestError) -> RowBatch? {
+        guard let slot = take() else { return nil }
+        slot.ready.wait()
+        let batch = slot.batch!
+        inFlight.signal()
+        if let failure = batch.readFailure { throw failure }
+        return batch
+    }
+
+    /// From now on segments are handed over unparsed (a sequential reader goes on with them).
+    func stopParsing() { lock.wait(); stopped = true; lock.signal() }
+
+    /// Stops reading and lets the threads finish, so that none is left waiting.
+    func close() {
+        lock.wait(); stopped = true; cancelled = true; lock.signal()
+        while let slot = take() { slot.ready.wait(); inFlight.signal() }
+    }
+
+    private var isStopped: Bool { lock.wait(); defer { lock.signal() }; return stopped }
+    private var isCancelled: Bool { lock.wait(); defer { lock.signal() }; return cancelled }
+
+    private func add(_ slot: Slot?) {
+        lock.wait(); slots.append(slot); lock.signal()
+        available.signal()
+    }
+
+    private func take() -> Slot? {
+        lock.wait()
+        if ended { lock.signal(); return nil }
+        lock.signal()
+        available.wait()
+        lock.wait(); defer { lock.signal() }
+        let slot = slots[taken]
+        slots[taken] = nil
+        taken += 1
+        if slot == nil { ended = true }
+        return slot
+    }
+
+    private final class Slot: @unchecked Sendable {
+        let ready = DispatchSemaphore(value: 0)
+        var batch: RowBatch?
+    }
+}
+
+/// The bytes a sequential reader goes on with when a segment did not end between rows: the
+/// rest of that segment, then every later segment as it comes.
+final class RemainingSegments: ChunkSource {
+    private var first: [UInt8]?
+    private let pipeline: SegmentPipeline
+    init(rest: [UInt8], pipeline: SegmentPipeline) { first = rest; self.pipeline = pipeline }
+    func next() throws(IngestError) -> [UInt8]? {
+        if let bytes = first { first = nil; return bytes }
+        while let batch = try pipeline.next() {
+            if let bytes = batch.segment?.bytes, !bytes.isEmpty { return bytes }
+        }
+        return nil
+    }
+}
+
+/// Passes a value that only one thread uses at a time to another thread.
+private struct UncheckedBox<Value>: @unchecked Sendable { var value: Value; init(_ value: Value) { self.value = value } }
+
+/// The number of cores, as the batch's `--jobs` default sees it.
+enum ProcessInfoCores {
+    static let count: Int = {
+        #if canImport(Glibc)
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return 1
+        #endif
+    }()
+}
+
+/// One piece of a file, cut at a line start.
+struct Segment: @unchecked Sendable {
+    var index: Int
+    var bytes: [UInt8]
+    var isLast: Bool
+}
+
+/// Cuts the UTF-8 text of a stream into segments at line starts that `isCut` accepts.
+final class Segmenter {
+    private let stream: ChunkSource
+    private var pending: [UInt8]
+    private var index = 0
+    private var atEnd = false
+    private var deliveredLast = false
+    /// Whether a cut may be made at `position` (just after a line feed) of `bytes`.
+    private let isCut: (UnsafeBufferPointer<UInt8>, Int) -> Bool
+
+    private let segmentSize: Int
+
+    init(stream: ChunkSource, leftover: [UInt8], segmentSize: Int, isCut: @escaping (UnsafeBufferPointer<UInt8>, Int) -> Bool) {
+        self.stream = stream; self.pending = leftover; self.segmentSize = segmentSize; self.isCut = isCut
+    }
+
+    func next() throws(IngestError) -> Segment? {
+        var searchFrom = segmentSize
+        while true {
+            if let cut = findCut(from: searchFrom) {
+                return take(cut, isLast: false)
+            }
+            // No line start to cut at (one huge line): cut anywhere; the reader of that segment
+            // will not end between rows, and the rest is then read sequentially.
+            if pending.count >= 4 * segmentSize { return take(pending.count, isLast: false) }
+            searchFrom = max(segmentSize, pending.count - 64)   // a cut needs a few bytes after the line feed
+            if atEnd {
+                if deliveredLast { return nil }
+                deliveredLast = true
+                return take(pending.count, isLast: true)
+            }
+            if let chunk = try stream.next() { pending += chunk } else { atEnd = true }
+        }
+    }
+
+    private func take(_ count: Int, isLast: Bool) -> Segment {
+        let segment = Segment(index: index, bytes: Array(pending[..<count]), isLast: isLast)
+        pending.removeSubrange(..<count)
+        index += 1
+        return segment
+    }
+
+    private func findCut(from start: Int) -> Int? {
+        guard pending.count > start else { return nil }
+        return pending.withUnsafeBufferPointer { bytes -> Int? in
+            var i = start
+            while i < bytes.count {
+                if bytes[i] == 0x0A && isCut(bytes, i + 1) { return i + 1 }
+                i += 1
+            }
+            return nil
+        }
+    }
+}
+
+/// Rows parsed from one segment, kept until their turn: their values' bytes and, per row and
+/// known column, where each value is.
+final class RowBatch: @unchecked Sendable {
+    private(set) var bytes: [UInt8] = []
+    private var ranges: [(start: Int32, count: Int32)] = []   // count -1: absent
+    private var rows: [(line: Int32, problem: Int32)] = []    // problem: index in `problems`, or -1
+    private var problems: [String] = []
+    private var columns = 0
+    /// Line feeds in the segment.
+    var lines = 0
+    /// The error that stopped the segment's parse, lines counted from the segment's start.
+    var failure: IngestError?
+    /// Whether the segment ended between rows, so that the next segment's rows follow on.
+    var endsBetweenRows = true
+    /// The segment itself, for a sequential reader to go on from `resume` when it did not.
+    var segment: Segment?
+    /// Where the row left open at the end starts in the segment, and its line (from the
+    /// segment's start) and column.
+    var resume: (offset: Int, line: Int, column: Int)?
+    /// The file could not be read (not a parse error: nothing before it is at stake).
+    var readFailure: IngestError?
+
+    init(columns: Int, segment: Segment) { self.columns = columns; self.segment = segment }
+    init(failure: IngestError) { readFailure = failure }
+    init(unparsed segment: Segment) { self.segment = segment; endsBetweenRows = false }
+
+    var isParsed: Bool { columns > 0 }
+    var count: Int { rows.count }
+
+    func append(_ row: RawRow) {
+        rows.append((Int32(row.line), row.problem.map { problems.append($0); return Int32(problems.count - 1) } ?? -1))
+        for column in 0..<columns {
+            guard let value = row.values[column] else { ranges.append((0, -1)); continue }
+            ranges.append((Int32(bytes.count), Int32(value.count)))
+            bytes.append(contentsOf: value)
+        }
+    }
+
+    /// Hands the rows over as ``RawRow``s, their lines moved by `lineOffset`.
+    func replay(file: String, lineOffset: Int, _ body: (RawRow) -> Void) {
+        var values = [UnsafeBufferPointer<UInt8>?](repeating: nil, count: columns)
+        bytes.withUnsafeBufferPointer { bytes in
+            values.withUnsafeMutableBufferPointer { values in
+                for (index, row) in rows.enumerated() {
+                    let base = index * columns
+                    for column in 0..<columns {
+                        let range = ranges[base + column]
+                        values[column] = range.count < 0 ? nil
+                            : UnsafeBufferPointer(rebasing: bytes[Int(range.start)..<Int(range.start + range.count)])
+                    }
+                    body(RawRow(file: file, line: Int(row.line) + lineOffset, problem: row.problem < 0 ? nil : problems[Int(row.problem)],
+                                values: UnsafeBufferPointer(values)))
+                }
+            }
+        }
+    }
+}
+
+extension IngestError {
+    /// The same error with its line moved by `lines` (a segment's errors count from its start).
+    func shifted(by lines: Int) -> IngestError {
+        guard case .malformed(var location, let message) = self else { return self }
+        location.line += lines
+        return .malformed(location, message)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

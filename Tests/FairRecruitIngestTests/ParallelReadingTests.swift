@@ -1,0 +1,53 @@
+import FairRecruitCore
+import Testing
+@testable import FairRecruitIngest
+
+/// Rows as a sequential reader gives them, and as the segmented reader gives them with segments
+/// so small that cuts fall everywhere, including inside quoted fields that span lines.
+private func bothWays(_ text: String, segmentSize: Int = 48) throws -> (sequential: [String], parallel: [String]) {
+    let path = temporaryFile("segments-\(segmentSize)-\(text.utf8.count).csv", text)
+    func describe(_ row: RawRow) -> String {
+        "\(row.line)|\(row.problem ?? "")|" + (0..<3).map { row.values[$0].map { String(decoding: $0, as: UTF8.self) } ?? "-" }.joined(separator: "|")
+    }
+    var sequential: [String] = []
+    let one = try CSVRowReader(path: path, known: ["a", "b", "c"], required: ["a"])
+    while try one.nextRow({ sequential.append(describe($0)) }) {}
+    var parallel: [String] = []
+    try CSVRowReader(path: path, known: ["a", "b", "c"], required: ["a"]).readAll(segmentSize: segmentSize) { parallel.append(describe($0)) }
+    return (sequential, parallel)
+}
+
+@Suite struct ParallelReadingTests {
+    @Test func segmentedRowsAreTheSequentialRowsInOrder() throws {
+        var text = "a,b,c\n"
+        for i in 1...400 { text += "A\(i),\(i * 7),plain\n" }
+        let (sequential, parallel) = try bothWays(text)
+        #expect(sequential.count == 400)
+        #expect(parallel == sequential)
+        #expect(parallel.last == "401||A400|2800|plain")
+    }
+
+    @Test func aQuotedFieldAcrossACutIsReadSequentiallyFromItsRecord() throws {
+        var text = "a,b,c\n"
+        for i in 1...300 {
+            text += i % 37 == 0 ? "A\(i),\"two\nlines, \"\"quoted\"\"\",x\n" : i % 53 == 0 ? "A\(i),stray\"quote,y\n" : "A\(i),\(i),z\n"
+        }
+        for size in [40, 64, 97, 200] {
+            let (sequential, parallel) = try bothWays(text, segmentSize: size)
+            #expect(parallel == sequential, "segment size \(size)")
+        }
+        let (sequential, _) = try bothWays(text)
+        #expect(sequential.contains("38||A37|two\nlines, \"quoted\"|x"))
+    }
+
+    @Test func anErrorInALaterSegmentKeepsItsLineInTheFile() throws {
+        var text = "a,b,c\n"
+        for i in 1...200 { text += "A\(i),\(i),z\n" }
+        let path = temporaryFile("segments-bad-utf8.csv", Array(text.utf8) + [0x41, 0x2C, 0xFF, 0x0A])
+        var rows = 0
+        #expect { try CSVRowReader(path: path, known: ["a", "b", "c"], required: ["a"]).readAll(segmentSize: 64) { _ in rows += 1 } } throws: { error in
+            "\(error)" == "\(path):202:3: error: invalid UTF-8 (the file must be UTF-8, or UTF-16 with a byte-order mark)"
+        }
+        #expect(rows == 200)
+    }
+}
