@@ -78,7 +78,8 @@ public final class FeeLedger {
     public func readXML(_ path: String) throws(IngestError) {
         try reading { intake throws(IngestError) in
             var summary = intake.startFile(path, format: "xml")
-            try XMLRowReader(path: path, kind: .feeRecords, known: FeeColumns.all).read { intake.add($0, to: &summary) }
+            var checker = intake.checker
+            try XMLRowReader(path: path, kind: .feeRecords, known: FeeColumns.all).read { intake.add(checker.check($0), to: &summary) }
             intake.finishFile(summary)
         }
     }
@@ -87,7 +88,10 @@ public final class FeeLedger {
         let reader = try CSVRowReader(path: path, known: FeeColumns.all, required: FeeColumns.required)
         try reading { intake throws(IngestError) in
             var summary = intake.startFile(path, format: "csv")
-            try reader.readAll { intake.add($0, to: &summary) }
+            let checker = intake.checker
+            try reader.readAll(checking: { var mine = checker; return { mine.check($0) } }) { checked, lines in
+                intake.add(checked.shifted(by: lines), to: &summary)
+            }
             intake.finishFile(summary)
         }
     }
@@ -106,18 +110,12 @@ public final class FeeLedger {
     }
 }
 
-/// The state of reading fee rows: validation, the checks across rows, and the store.
+/// The state of reading fee rows in file order: the checks across rows, and the store.
 struct FeeIntake {
-    let asOf: Day
-    let categories: FeeCategories
-    let occupations: Occupations
-    let rates: ExchangeRates
-    /// When set, rows of other agencies are only counted.
-    let agencyFilter: String?
-    /// When set (`batch --employer`), rows at other workplaces, or naming none, are only counted.
-    let employerFilter: Set<String>?
+    /// Checks each row on its own; copied to every thread that parses.
+    let checker: FeeRowChecker
 
-    private(set) var store = FeeStore()
+    private(set) var store: FeeStore
     private(set) var files: [InputFileSummary] = []
     private(set) var notesByAgency: [String: [DataQualityNote]] = [:]
     private(set) var otherAgencyRows: [String: Int] = [:]
@@ -129,19 +127,16 @@ struct FeeIntake {
     private var recordIDOwner: [Int32] = []
     /// The same record id used by other agencies too: (agency, id) → ordinal.
     private var sharedRecordIDs: [UInt64: Int32] = [:]
-    // Each distinct text of a coded column is resolved once.
-    private var countryTexts = TextCache(), currencyTexts = TextCache(), categoryTexts = TextCache()
-    private var occupationTexts = TextCache(), agencyTexts = TextCache()
-    private var payerTexts = TextCache(), methodTexts = TextCache(), receiptTexts = TextCache()
     /// Accepted rows in the current file, by agency number.
     private var acceptedInFile: [Int] = []
-    /// By code number: whether a category needs a description.
-    private var needsDescription: [Bool] = []
+    /// The agency of the previous row, by number: rows of an agency usually come together.
+    private var lastAgency: (id: String, number: Int32) = ("", -1)
 
     init(asOf: Day, categories: FeeCategories, occupations: Occupations, rates: ExchangeRates, agencyFilter: String?,
          employerFilter: Set<String>?) {
-        self.asOf = asOf; self.categories = categories; self.occupations = occupations; self.rates = rates; self.agencyFilter = agencyFilter
-        self.employerFilter = employerFilter
+        checker = FeeRowChecker(asOf: asOf, categories: categories, occupations: occupations, rates: rates,
+                                agencyFilter: agencyFilter, employerFilter: employerFilter)
+        store = FeeStore(codes: checker.codes)
     }
 
     mutating func startFile(_ path: String, format: String) -> InputFileSummary {
@@ -156,225 +151,71 @@ struct FeeIntake {
         files.append(summary)
     }
 
-    /// Adds one row.
-    mutating func add(_ row: RawRow, to summary: inout InputFileSummary) {
+    /// Adds one row, checked on its own already.
+    mutating func add(_ checked: CheckedFee, to summary: inout InputFileSummary) {
         summary.rowsRead += 1
-        if let filter = agencyFilter, let agency = row.text(.agencyID), agency != filter, Validators.isAgencyID(agency) {
-            otherAgencyRows[summary.file, default: 0] += 1
-            return
-        }
-        if let employers = employerFilter, !(row.text(.employer).map(employers.contains) ?? false) {
-            otherEmployerRows[summary.file, default: 0] += 1
-            return
-        }
-        if let problem = row.problem {
-            summary.rejections.append(Rejection(location: row.location, reason: problem, agencyID: row.text(.agencyID)))
-            return
-        }
-        switch parse(row) {
-        case .failure(let reason):
-            summary.rejections.append(Rejection(location: row.location, reason: reason.message, agencyID: row.text(.agencyID)))
-        case .success(let parsed):
-            if let conflict = acceptAcrossRows(parsed) {
-                summary.rejections.append(Rejection(location: row.location, reason: conflict, agencyID: store.agencies[Int(parsed.fee.agency)]))
-                return
+        switch checked {
+        case .otherAgency: otherAgencyRows[summary.file, default: 0] += 1
+        case .otherEmployer: otherEmployerRows[summary.file, default: 0] += 1
+        case .rejected(let location, let reason, let agencyID):
+            summary.rejections.append(Rejection(location: location, reason: reason, agencyID: agencyID))
+        case .valid(let valid):
+            if let conflict = acceptAcrossRows(valid) {
+                summary.rejections.append(Rejection(location: SourceLocation(file: summary.file, line: Int(valid.fee.line)),
+                                                    reason: conflict, agencyID: valid.agency))
             }
         }
     }
 
-    typealias Reason = FeeLedger.Reason
-
-    /// A row's values once validated: what the store keeps, and what its placement checks need.
-    private struct ParsedRow {
-        var fee: StoredFee
-        var amount: ExactDecimal
-        var refunded: ExactDecimal = .zero
-        var worker: Int32
-        var origin: UInt16
-        var destination: UInt16
-        var wage: (ExactDecimal, UInt16)?
-        var wageCurrencyAssumed = false
-        var contractMonths: Int32?
-        var contractSigned: Int32?
-        var occupation: UInt16?
-        var unknownOccupation: String?
-        var line: Int
-    }
-
-    private mutating func parse(_ row: RawRow) -> Result<ParsedRow, Reason> {
-        for column in FeeColumn.required where row[column] == nil {
-            return .failure(Reason("missing \(column.name)"))
-        }
-        let agency = agencyTexts.resolve(row[.agencyID]!) { Validators.isAgencyID($0) ? Int32(store.agency($0)) : -1 }
-        guard agency >= 0 else {
-            return .failure(Reason("invalid agency_id '\(row.text(.agencyID)!)': 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"))
-        }
-        let worker = store.workers.intern(row[.workerID]!).id
-        guard let origin = countryNumber(row[.origin]!) else { return .failure(Reason("origin '\(row.text(.origin)!)' is not an ISO 3166-1 alpha-2 country code")) }
-        guard let destination = countryNumber(row[.destination]!) else {
-            return .failure(Reason("destination '\(row.text(.destination)!)' is not an ISO 3166-1 alpha-2 country code"))
-        }
-        let categoryNumber = categoryTexts.resolve(row[.category]!) { text in
-            guard let code = categories.code(for: text) else { return -1 }
-            let number = Int(store.codes.number(code))
-            if needsDescription.count <= number { needsDescription += Array(repeating: false, count: number + 1 - needsDescription.count) }
-            needsDescription[number] = categories.category(code)?.requiresDescription == true
-            return Int32(number)
-        }
-        guard categoryNumber >= 0 else {
-            let categoryText = row.text(.category)!
-            let suggestion = closestMatch(to: normalizedTerm(categoryText), in: categories.recordTerms)
-            return .failure(Reason("unknown category '\(categoryText)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? "")))
-        }
-        if needsDescription[Int(categoryNumber)] && row[.description] == nil {
-            return .failure(Reason("category '\(store.codes.text(UInt16(categoryNumber)))' needs a description"))
-        }
-        let amount: ExactDecimal
-        switch Validators.amount(row[.amount]!, "amount") {
-        case .success(let value): amount = value
-        case .failure(let reason): return .failure(reason)
-        }
-        guard let currency = currencyNumber(row[.currency]!) else {
-            let text = row.text(.currency)!
-            return .failure(Reason("unknown currency '\(text)'\(currencyHint(text))"))
-        }
-        let paidBy = payerTexts.resolve(row[.paidBy]!) { Validators.oneOf(StoredFee.payers.map(\.rawValue), $0) }
-        guard paidBy >= 0 else {
-            return .failure(Reason("paid_by '\(row.text(.paidBy)!)' must be one of \(Payer.allCases.map(\.rawValue).joined(separator: ", "))"))
-        }
-        let paidOn: Day
-        switch Validators.date(row[.paidOn]!, "paid_on") {
-        case .success(let day): paidOn = day
-        case .failure(let reason): return .failure(reason)
-        }
-        if asOf < paidOn { return .failure(Reason("paid_on \(paidOn) is after the audit date \(asOf)")) }
-        var fee = StoredFee()
-        fee.agency = agency
-        fee.category = UInt16(categoryNumber)
-        fee.currency = currency
-        fee.paidBy = UInt8(paidBy)
-        fee.paidOn = Int32(paidOn.ordinal)
+    /// Numbers the row's agency and ids for the whole input.
+    private mutating func number(_ valid: ValidFee) -> StoredFee {
+        var fee = valid.fee
+        if lastAgency.number < 0 || lastAgency.id != valid.agency { lastAgency = (valid.agency, store.agency(valid.agency)) }
+        fee.agency = lastAgency.number
         fee.file = UInt16(store.files.count - 1)
-        fee.line = Int32(row.line)
-        var parsed = ParsedRow(fee: fee, amount: amount, worker: worker, origin: origin, destination: destination, line: row.line)
-        if let bytes = row[.method] {
-            let method = methodTexts.resolve(bytes) { Validators.oneOf(StoredFee.methods.map(\.rawValue), $0) }
-            guard method >= 0 else {
-                return .failure(Reason("method '\(row.text(.method)!)' must be one of \(PaymentMethod.allCases.map(\.rawValue).joined(separator: ", "))"))
-            }
-            parsed.fee.method = UInt8(method + 1)
+        func intern(_ text: String, _ interner: inout ByteInterner) -> Int32 {
+            var text = text
+            return text.withUTF8 { interner.intern($0).id }
         }
-        if let bytes = row[.receipt] {
-            let answer = receiptTexts.resolve(bytes) { Validators.oneOf(["no", "yes"], $0) }
-            guard answer >= 0 else { return .failure(Reason("receipt '\(row.text(.receipt)!)' must be yes or no")) }
-            parsed.fee.receipt = UInt8(answer + 1)
-        }
-        switch (row[.refundedAmount], row[.refundedOn]) {
-        case (nil, nil): break
-        case (let amountBytes?, nil):
-            if case .success(let value) = Validators.amount(amountBytes, "refunded_amount"), value.isZero { break }
-            return .failure(Reason("refunded_amount is given without refunded_on"))
-        case (nil, _?):
-            return .failure(Reason("refunded_on is given without refunded_amount"))
-        case (let amountBytes?, let dateBytes?):
-            let refund: ExactDecimal
-            switch Validators.amount(amountBytes, "refunded_amount") {
-            case .success(let value): refund = value
-            case .failure(let reason): return .failure(reason)
-            }
-            if amount < refund { return .failure(Reason("refunded_amount \(refund) is larger than the payment \(amount)")) }
-            let on: Day
-            switch Validators.date(dateBytes, "refunded_on") {
-            case .success(let day): on = day
-            case .failure(let reason): return .failure(reason)
-            }
-            if on < paidOn { return .failure(Reason("refunded_on \(on) is before paid_on \(paidOn)")) }
-            parsed.refunded = refund
-            parsed.fee.refundedOn = Int32(on.ordinal)
-        }
-        if let bytes = row[.monthlyWage] {
-            guard let wage = ExactDecimal(utf8: bytes), wage.isPositive else {
-                return .failure(Reason("monthly_wage '\(row.text(.monthlyWage)!)' must be a number above 0"))
-            }
-            if let wageBytes = row[.wageCurrency] {
-                guard let wageCurrency = currencyNumber(wageBytes) else {
-                    let text = row.text(.wageCurrency)!
-                    return .failure(Reason("unknown wage_currency '\(text)'\(currencyHint(text))"))
-                }
-                parsed.wage = (wage, wageCurrency)
-            } else {
-                parsed.wage = (wage, currency)
-                parsed.wageCurrencyAssumed = true
-            }
-        } else if let wageBytes = row[.wageCurrency], currencyNumber(wageBytes) == nil {
-            let text = row.text(.wageCurrency)!
-            return .failure(Reason("unknown wage_currency '\(text)'\(currencyHint(text))"))
-        }
-        if let bytes = row[.contractMonths] {
-            guard let months = Int(String(decoding: bytes, as: UTF8.self)), months > 0, months <= 1200 else {
-                return .failure(Reason("contract_months '\(row.text(.contractMonths)!)' must be a whole number above 0"))
-            }
-            parsed.contractMonths = Int32(months)
-        }
-        if let bytes = row[.contractSignedOn] {
-            switch Validators.date(bytes, "contract_signed_on") {
-            case .success(let day): parsed.contractSigned = Int32(day.ordinal)
-            case .failure(let reason): return .failure(reason)
-            }
-        }
-        if let bytes = row[.occupation] {
-            let number = occupationTexts.resolve(bytes) { text in occupations.code(for: text).map { Int32(store.codes.number($0)) } ?? -1 }
-            if number >= 0 { parsed.occupation = UInt16(number) } else { parsed.unknownOccupation = row.text(.occupation) }
-        }
-        if let bytes = row[.sector] { parsed.fee.sector = store.sectors.intern(bytes).id }
-        if let bytes = row[.employer] { parsed.fee.employer = store.employers.intern(bytes).id }
-        if let bytes = row[.recordID] { parsed.fee.recordID = recordID(bytes) }
-        if let bytes = row[.repays] { parsed.fee.repays = recordID(bytes) }
-        return .success(parsed)
+        fee.placement = intern(valid.worker, &store.workers)   // the worker for now; the placement once accepted
+        if let text = valid.employer { fee.employer = intern(text, &store.employers) }
+        if let text = valid.sector { fee.sector = intern(text, &store.sectors) }
+        if let text = valid.recordID { fee.recordID = recordID(text) }
+        if let text = valid.repays { fee.repays = recordID(text) }
+        return fee
     }
 
-    private mutating func countryNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt16? {
-        let number = countryTexts.resolve(bytes) { text in Validators.country(text).map { Int32(store.codes.number($0)) } ?? -1 }
-        return number >= 0 ? UInt16(number) : nil
-    }
-
-    private mutating func currencyNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt16? {
-        let number = currencyTexts.resolve(bytes) { text in Validators.currency(text, rates).map { Int32(store.codes.number($0)) } ?? -1 }
-        return number >= 0 ? UInt16(number) : nil
-    }
-
-    private mutating func recordID(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
-        let (id, isNew) = store.recordIDs.intern(bytes)
+    private mutating func recordID(_ text: String) -> Int32 {
+        var text = text
+        let (id, isNew) = text.withUTF8 { store.recordIDs.intern($0) }
         if isNew { recordIDOwner.append(-1) }
         return id
     }
 
-    private func currencyHint(_ text: String) -> String {
-        closestMatch(to: text.uppercased(), in: rates.currencies).map { "; did you mean '\($0)'?" } ?? " (not in the exchange rates)"
-    }
-
     /// Rejects a duplicate record id or a placement whose attributes disagree with an earlier row;
     /// otherwise stores the row.
-    private mutating func acceptAcrossRows(_ row: ParsedRow) -> String? {
-        let agency = row.fee.agency
-        let sharedKey = UInt64(UInt32(agency)) << 32 | UInt64(UInt32(bitPattern: row.fee.recordID))
-        if row.fee.recordID >= 0 {
-            let owner = recordIDOwner[Int(row.fee.recordID)]
+    private mutating func acceptAcrossRows(_ row: ValidFee) -> String? {
+        let numbered = number(row)
+        let worker = numbered.placement
+        let agency = numbered.agency
+        let sharedKey = UInt64(UInt32(agency)) << 32 | UInt64(UInt32(bitPattern: numbered.recordID))
+        if numbered.recordID >= 0 {
+            let owner = recordIDOwner[Int(numbered.recordID)]
             let first = owner < 0 ? nil : store[Int(owner)].agency == agency ? owner : sharedRecordIDs[sharedKey]
             if let first {
                 let at = store.location(store[Int(first)])
-                return "duplicate record_id '\(store.recordIDs.string(row.fee.recordID))', first at \(at.file):\(at.line)"
+                return "duplicate record_id '\(store.recordIDs.string(numbered.recordID))', first at \(at.file):\(at.line)"
             }
         }
-        let key = UInt64(UInt32(agency)) << 42 ^ UInt64(UInt32(row.worker)) << 10 ^ UInt64(row.destination)
+        let key = UInt64(UInt32(agency)) << 42 ^ UInt64(UInt32(worker)) << 10 ^ UInt64(row.destination)
         let known = placementIndex[key]
         var placement = known.map { store.placements[Int($0)] }
-            ?? StoredPlacement(worker: row.worker, destination: row.destination, origin: row.origin, originAt: -1)
+            ?? StoredPlacement(worker: worker, destination: row.destination, origin: row.origin, originAt: -1)
         if known != nil, let conflict = conflict(row, placement) { return conflict }
         // Accepted: store the row, then what it told about its placement.
         let placementNumber = known ?? store.addPlacement(placement)
         if known == nil { placementIndex[key] = placementNumber }
-        var fee = row.fee
+        var fee = numbered
         fee.placement = placementNumber
         if row.wage != nil { fee.give(.wage) }
         if row.contractMonths != nil { fee.give(.contractMonths) }
@@ -394,8 +235,8 @@ struct FeeIntake {
             note(fee, "unknown-occupation", "occupation '\(text)' is not in the occupation list; the row is kept, the worker is unclassified where a scope names occupations")
         }
         store.updatePlacement(placementNumber) { $0 = placement }
-        if row.fee.recordID >= 0 {
-            if recordIDOwner[Int(row.fee.recordID)] < 0 { recordIDOwner[Int(row.fee.recordID)] = ordinal } else { sharedRecordIDs[sharedKey] = ordinal }
+        if numbered.recordID >= 0 {
+            if recordIDOwner[Int(numbered.recordID)] < 0 { recordIDOwner[Int(numbered.recordID)] = ordinal } else { sharedRecordIDs[sharedKey] = ordinal }
         }
         if acceptedInFile.count <= Int(agency) { acceptedInFile += Array(repeating: 0, count: Int(agency) + 1 - acceptedInFile.count) }
         acceptedInFile[Int(agency)] += 1
@@ -403,7 +244,7 @@ struct FeeIntake {
     }
 
     /// Why a row's placement attributes disagree with what earlier rows gave, if they do.
-    private func conflict(_ row: ParsedRow, _ placement: StoredPlacement) -> String? {
+    private func conflict(_ row: ValidFee, _ placement: StoredPlacement) -> String? {
         let codes = store.codes
         func conflict(_ what: String, _ mine: String, _ theirs: String, _ ordinal: Int32) -> String {
             let at = store.location(store[Int(ordinal)])
@@ -453,18 +294,6 @@ struct FeeIntake {
     }
 }
 
-/// Each distinct text of a column resolved once to a small number (-1: not valid), so that a
-/// million rows naming the same few codes are checked a few times.
-struct TextCache {
-    private var texts = ByteInterner()
-    private var numbers: [Int32] = []
-    mutating func resolve(_ bytes: UnsafeBufferPointer<UInt8>, _ compute: (String) -> Int32) -> Int32 {
-        let (id, isNew) = texts.intern(bytes)
-        if isNew { numbers.append(compute(String(decoding: bytes, as: UTF8.self))) }
-        return numbers[Int(id)]
-    }
-}
-
 /// Whether a text is a valid agency id (§3.4: `^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`).
 public func isValidAgencyID(_ text: String) -> Bool { Validators.isAgencyID(text) }
 
@@ -474,47 +303,3 @@ public enum InputFormat {
     public static func isXML(_ path: String) -> Bool { path.lowercased().hasSuffix(".xml") }
 }
 
-enum Validators {
-    /// Codes usually come upper-case already; then there is nothing to allocate.
-    static func isUppercaseASCII(_ text: String) -> Bool { text.utf8.allSatisfy { $0 >= 0x41 && $0 <= 0x5A } }
-
-    static func isAgencyID(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard (1...64).contains(bytes.count) else { return false }
-        func alnum(_ b: UInt8) -> Bool { (48...57).contains(b) || (65...90).contains(b) || (97...122).contains(b) }
-        return alnum(bytes[0]) && bytes.allSatisfy { alnum($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
-    }
-
-    static func country(_ text: String) -> String? {
-        let code = isUppercaseASCII(text) ? text : text.uppercased()
-        return CountryCodes.isValid(code) ? code : nil
-    }
-
-    static func currency(_ text: String, _ rates: ExchangeRates) -> String? {
-        let code = isUppercaseASCII(text) ? text : text.uppercased()
-        return rates.knows(code) ? code : nil
-    }
-
-    static func amount(_ bytes: UnsafeBufferPointer<UInt8>, _ column: String) -> Result<ExactDecimal, FeeLedger.Reason> {
-        if let value = ExactDecimal(utf8: bytes) {
-            return value.isNegative ? .failure(.init("\(column) '\(String(decoding: bytes, as: UTF8.self))' is negative")) : .success(value)
-        }
-        let text = String(decoding: bytes, as: UTF8.self)
-        if ExactDecimal.hasTooManyFractionDigits(Substring(text)), ExactDecimal(parsing: Substring(text.prefix { $0 != "." })) != nil {
-            return .failure(.init("\(column) '\(text)' has more than \(ExactDecimal.fractionDigits) decimal places"))
-        }
-        return .failure(.init("\(column) '\(text)' is not a number (use digits and '.', no grouping)"))
-    }
-
-    static func date(_ bytes: UnsafeBufferPointer<UInt8>, _ column: String) -> Result<Day, FeeLedger.Reason> {
-        if let day = Day(isoUTF8: bytes) { return .success(day) }
-        let text = String(decoding: bytes, as: UTF8.self)
-        let shaped = text.count == 10 && text.enumerated().allSatisfy { i, c in (i == 4 || i == 7) ? c == "-" : c.isASCII && c.isNumber }
-        return .failure(.init(shaped ? "\(column) '\(text)' is not a real date" : "\(column) '\(text)' is not an ISO 8601 date (YYYY-MM-DD)"))
-    }
-
-    /// The index of the text among `choices` (lower-case), as written or lower-cased; -1 when none.
-    static func oneOf(_ choices: [String], _ text: String) -> Int32 {
-        (choices.firstIndex(of: text) ?? choices.firstIndex(of: text.lowercased())).map(Int32.init) ?? -1
-    }
-}

@@ -24,7 +24,9 @@ public struct FeeStore: Sendable {
     var sectors = ByteInterner()
     /// Record ids and the ids `repays` names.
     var recordIDs = ByteInterner()
-    var codes = CodeTable()
+    let codes: CodeTable
+
+    init(codes: CodeTable) { self.codes = codes }
 
     public var count: Int { blocks.isEmpty ? 0 : (blocks.count - 1) * Self.blockSize + blocks[blocks.count - 1].count }
 
@@ -177,16 +179,21 @@ struct StoredPlacement: Sendable {
     var wageCurrencyNoted = false
 }
 
-/// Short codes (countries, currencies, categories, occupations) numbered in first-seen order.
+/// Every code a record may carry (countries, currencies, categories, occupations), numbered in a
+/// fixed order, so that rows checked on different threads agree on the numbers.
 struct CodeTable: Sendable {
-    private var texts: [String] = []
-    private var numbers: [String: UInt16] = [:]
-    mutating func number(_ code: String) -> UInt16 {
-        if let n = numbers[code] { return n }
-        let n = UInt16(texts.count)
-        texts.append(code)
-        numbers[code] = n
-        return n
+    private let texts: [String]
+    private let numbers: [String: UInt16]
+    init(_ codes: [String]) {
+        var texts: [String] = []
+        var numbers: [String: UInt16] = [:]
+        for code in codes where numbers[code] == nil {
+            numbers[code] = UInt16(texts.count)
+            texts.append(code)
+        }
+        self.texts = texts; self.numbers = numbers
     }
+    var count: Int { texts.count }
+    func number(_ code: String) -> UInt16? { numbers[code] }
     func text(_ number: UInt16) -> String { texts[Int(number)] }
 }

@@ -124,22 +124,26 @@ public final class CSVRowReader {
         values = Array(repeating: nil, count: known.count)
     }
 
-    /// Calls `body` with every remaining row in order; a large file is parsed on several cores
-    /// (``ParallelReading``; tests make segments small to put cuts anywhere).
-    func readAll(segmentSize: Int = ParallelReading.segmentSize, _ body: (RawRow) -> Void) throws(IngestError) {
+    /// Calls `body` with every remaining row in order, each first passed through a function
+    /// `checking` makes, and the number of lines to add to the row's line. A large file is parsed
+    /// and checked on several cores (``ParallelReading``), each thread with its own function;
+    /// `body` runs on the calling thread. Tests make segments small to put cuts anywhere.
+    func readAll<Row>(segmentSize: Int = ParallelReading.segmentSize, checking: @escaping @Sendable () -> (RawRow) -> Row,
+                      _ body: (Row, Int) -> Void) throws(IngestError) {
         let rest = reader.remainder()
         guard ParallelReading.worthIt(fileSize: ByteStream.size(of: path), segmentSize: segmentSize), rest.column == 1 else {
-            while try nextRow(body) {}
+            let check = checking()
+            while try nextRow({ body(check($0), 0) }) {}
             return
         }
         let (columns, known, path) = (self.columns, self.known, self.path)
-        let pipeline = SegmentPipeline(Segmenter(stream: rest.stream, leftover: rest.bytes, segmentSize: segmentSize) { _, _ in true }) { segment in
-            Self.parse(segment, columns: columns, known: known, path: path)
+        let pipeline = SegmentPipeline<Row>(Segmenter(stream: rest.stream, leftover: rest.bytes, segmentSize: segmentSize) { _, _ in true }) { segment in
+            Self.parse(segment, columns: columns, known: known, path: path, check: checking())
         }
         defer { pipeline.close() }
         var lineOffset = rest.line - 1
         while let batch = try pipeline.next() {
-            batch.replay(file: path, lineOffset: lineOffset, body)
+            for row in batch.rows { body(row, lineOffset) }
             if let failure = batch.failure { throw failure.shifted(by: lineOffset) }
             guard let open = batch.resume else { lineOffset += batch.lines; continue }
             // A quoted field went on past the cut: the rest is read sequentially from its record.
@@ -147,18 +151,19 @@ public final class CSVRowReader {
             let source = RemainingSegments(rest: Array(batch.segment!.bytes[open.offset...]), pipeline: pipeline)
             let sequential = CSVRowReader(continuing: CSVReader(source: source, path: path, line: open.line + lineOffset, column: open.column),
                                           columns: columns, known: known)
-            while try sequential.nextRow(body) {}
+            let check = checking()
+            while try sequential.nextRow({ body(check($0), 0) }) {}
             return
         }
     }
 
     /// The rows of one segment (lines counted from its start).
-    private static func parse(_ segment: Segment, columns: [Int], known: [String], path: String) -> RowBatch {
-        let batch = RowBatch(columns: known.count, segment: segment)
+    private static func parse<Row>(_ segment: Segment, columns: [Int], known: [String], path: String, check: (RawRow) -> Row) -> RowBatch<Row> {
+        let batch = RowBatch<Row>(segment: segment)
         let reader = CSVReader(source: OneChunk(segment.bytes), path: path, endsMidFile: !segment.isLast)
         let rows = CSVRowReader(continuing: reader, columns: columns, known: known)
         do {
-            while try rows.nextRow({ batch.append($0) }) {}
+            while try rows.nextRow({ batch.rows.append(check($0)) }) {}
         } catch {
             batch.failure = error
         }

@@ -24,7 +24,7 @@ enum ParallelReading {
 
 /// Parses the segments of a ``Segmenter`` on worker threads, a few ahead, and gives their batches
 /// back in file order. ``close()`` must be called when done (it lets the threads finish).
-final class SegmentPipeline: @unchecked Sendable {
+final class SegmentPipeline<Row>: @unchecked Sendable {
     private let lock = DispatchSemaphore(value: 1)
     private let available = DispatchSemaphore(value: 0)
     /// Made with 0 and signalled: libdispatch stops the process when a semaphore is freed below
@@ -36,7 +36,7 @@ final class SegmentPipeline: @unchecked Sendable {
     private var cancelled = false
     private var ended = false
 
-    init(_ segmenter: Segmenter, parse: @escaping @Sendable (Segment) -> RowBatch) {
+    init(_ segmenter: Segmenter, parse: @escaping @Sendable (Segment) -> RowBatch<Row>) {
         for _ in 0..<ParallelReading.segmentsInFlight { inFlight.signal() }
         let segments = UncheckedBox(segmenter)
         let workers = DispatchQueue(label: "fairrecruit.parse", attributes: .concurrent)
@@ -54,7 +54,7 @@ final class SegmentPipeline: @unchecked Sendable {
                 guard let segment else { add(nil); return }
                 add(slot)
                 if isStopped {
-                    slot.batch = RowBatch(unparsed: segment)
+                    slot.batch = RowBatch(segment: segment)
                     slot.ready.signal()
                 } else {
                     workers.async { slot.batch = parse(segment); slot.ready.signal() }
@@ -64,7 +64,7 @@ final class SegmentPipeline: @unchecked Sendable {
     }
 
     /// The next batch in file order, waiting for it; nil after the last.
-    func next() throws(IngestError) -> RowBatch? {
+    func next() throws(IngestError) -> RowBatch<Row>? {
         guard let slot = take() else { return nil }
         slot.ready.wait()
         let batch = slot.batch!
@@ -105,16 +105,16 @@ final class SegmentPipeline: @unchecked Sendable {
 
     private final class Slot: @unchecked Sendable {
         let ready = DispatchSemaphore(value: 0)
-        var batch: RowBatch?
+        var batch: RowBatch<Row>?
     }
 }
 
 /// The bytes a sequential reader goes on with when a segment did not end between rows: the
 /// rest of that segment, then every later segment as it comes.
-final class RemainingSegments: ChunkSource {
+final class RemainingSegments<Row>: ChunkSource {
     private var first: [UInt8]?
-    private let pipeline: SegmentPipeline
-    init(rest: [UInt8], pipeline: SegmentPipeline) { first = rest; self.pipeline = pipeline }
+    private let pipeline: SegmentPipeline<Row>
+    init(rest: [UInt8], pipeline: SegmentPipeline<Row>) { first = rest; self.pipeline = pipeline }
     func next() throws(IngestError) -> [UInt8]? {
         if let bytes = first { first = nil; return bytes }
         while let batch = try pipeline.next() {
@@ -200,62 +200,23 @@ final class Segmenter {
     }
 }
 
-/// Rows parsed from one segment, kept until their turn: their values' bytes and, per row and
-/// known column, where each value is.
-final class RowBatch: @unchecked Sendable {
-    private(set) var bytes: [UInt8] = []
-    private var ranges: [(start: Int32, count: Int32)] = []   // count -1: absent
-    private var rows: [(line: Int32, problem: Int32)] = []    // problem: index in `problems`, or -1
-    private var problems: [String] = []
-    private var columns = 0
+/// Rows parsed from one segment, kept until their turn, and how the segment ended.
+final class RowBatch<Row>: @unchecked Sendable {
+    var rows: [Row] = []
     /// Line feeds in the segment.
     var lines = 0
     /// The error that stopped the segment's parse, lines counted from the segment's start.
     var failure: IngestError?
-    /// Whether the segment ended between rows, so that the next segment's rows follow on.
-    var endsBetweenRows = true
-    /// The segment itself, for a sequential reader to go on from `resume` when it did not.
+    /// The segment itself, for a sequential reader to go on from `resume` when a row was left
+    /// open at its end.
     var segment: Segment?
-    /// Where the row left open at the end starts in the segment, and its line (from the
-    /// segment's start) and column.
+    /// Where that open row starts in the segment, its line (from the segment's start) and column.
     var resume: (offset: Int, line: Int, column: Int)?
     /// The file could not be read (not a parse error: nothing before it is at stake).
     var readFailure: IngestError?
 
-    init(columns: Int, segment: Segment) { self.columns = columns; self.segment = segment }
+    init(segment: Segment) { self.segment = segment }
     init(failure: IngestError) { readFailure = failure }
-    init(unparsed segment: Segment) { self.segment = segment; endsBetweenRows = false }
-
-    var isParsed: Bool { columns > 0 }
-    var count: Int { rows.count }
-
-    func append(_ row: RawRow) {
-        rows.append((Int32(row.line), row.problem.map { problems.append($0); return Int32(problems.count - 1) } ?? -1))
-        for column in 0..<columns {
-            guard let value = row.values[column] else { ranges.append((0, -1)); continue }
-            ranges.append((Int32(bytes.count), Int32(value.count)))
-            bytes.append(contentsOf: value)
-        }
-    }
-
-    /// Hands the rows over as ``RawRow``s, their lines moved by `lineOffset`.
-    func replay(file: String, lineOffset: Int, _ body: (RawRow) -> Void) {
-        var values = [UnsafeBufferPointer<UInt8>?](repeating: nil, count: columns)
-        bytes.withUnsafeBufferPointer { bytes in
-            values.withUnsafeMutableBufferPointer { values in
-                for (index, row) in rows.enumerated() {
-                    let base = index * columns
-                    for column in 0..<columns {
-                        let range = ranges[base + column]
-                        values[column] = range.count < 0 ? nil
-                            : UnsafeBufferPointer(rebasing: bytes[Int(range.start)..<Int(range.start + range.count)])
-                    }
-                    body(RawRow(file: file, line: Int(row.line) + lineOffset, problem: row.problem < 0 ? nil : problems[Int(row.problem)],
-                                values: UnsafeBufferPointer(values)))
-                }
-            }
-        }
-    }
 }
 
 extension IngestError {

@@ -6,14 +6,16 @@ import Testing
 /// so small that cuts fall everywhere, including inside quoted fields that span lines.
 private func bothWays(_ text: String, segmentSize: Int = 48) throws -> (sequential: [String], parallel: [String]) {
     let path = temporaryFile("segments-\(segmentSize)-\(text.utf8.count).csv", text)
-    func describe(_ row: RawRow) -> String {
-        "\(row.line)|\(row.problem ?? "")|" + (0..<3).map { row.values[$0].map { String(decoding: $0, as: UTF8.self) } ?? "-" }.joined(separator: "|")
+    @Sendable func describe(_ row: RawRow) -> (Int, String) {
+        (row.line, "|\(row.problem ?? "")|" + (0..<3).map { row.values[$0].map { String(decoding: $0, as: UTF8.self) } ?? "-" }.joined(separator: "|"))
     }
     var sequential: [String] = []
     let one = try CSVRowReader(path: path, known: ["a", "b", "c"], required: ["a"])
-    while try one.nextRow({ sequential.append(describe($0)) }) {}
+    while try one.nextRow({ let (line, rest) = describe($0); sequential.append("\(line)\(rest)") }) {}
     var parallel: [String] = []
-    try CSVRowReader(path: path, known: ["a", "b", "c"], required: ["a"]).readAll(segmentSize: segmentSize) { parallel.append(describe($0)) }
+    try CSVRowReader(path: path, known: ["a", "b", "c"], required: ["a"]).readAll(segmentSize: segmentSize, checking: { describe }) { row, lines in
+        parallel.append("\(row.0 + lines)\(row.1)")
+    }
     return (sequential, parallel)
 }
 
@@ -45,7 +47,7 @@ private func bothWays(_ text: String, segmentSize: Int = 48) throws -> (sequenti
         for i in 1...200 { text += "A\(i),\(i),z\n" }
         let path = temporaryFile("segments-bad-utf8.csv", Array(text.utf8) + [0x41, 0x2C, 0xFF, 0x0A])
         var rows = 0
-        #expect { try CSVRowReader(path: path, known: ["a", "b", "c"], required: ["a"]).readAll(segmentSize: 64) { _ in rows += 1 } } throws: { error in
+        #expect { try CSVRowReader(path: path, known: ["a", "b", "c"], required: ["a"]).readAll(segmentSize: 64, checking: { { _ in 1 } }) { _, _ in rows += 1 } } throws: { error in
             "\(error)" == "\(path):202:3: error: invalid UTF-8 (the file must be UTF-8, or UTF-16 with a byte-order mark)"
         }
         #expect(rows == 200)

@@ -1,0 +1,287 @@
+import FairRecruitCore
+
+/// A fee row once checked on its own: what the ledger needs from it, or why it was not taken.
+/// Rows are checked where they are parsed (on worker threads for large files); only what spans
+/// rows — ids numbered for the whole input, duplicate record ids, placements — is left for the
+/// ledger, in file order.
+enum CheckedFee: Sendable {
+    case otherAgency
+    case otherEmployer
+    case rejected(location: SourceLocation, reason: String, agencyID: String?)
+    case valid(ValidFee)
+
+    /// The same row with its lines moved by `lines` (a segment's lines count from its start).
+    func shifted(by lines: Int) -> CheckedFee {
+        guard lines != 0 else { return self }
+        switch self {
+        case .otherAgency, .otherEmployer: return self
+        case .rejected(var location, let reason, let agencyID):
+            location.line += lines
+            return .rejected(location: location, reason: reason, agencyID: agencyID)
+        case .valid(var fee):
+            fee.fee.line += Int32(lines)
+            return .valid(fee)
+        }
+    }
+}
+
+/// A valid row: codes as ``CodeTable`` numbers, ids still as text.
+struct ValidFee: Sendable {
+    var fee: StoredFee
+    var amount: ExactDecimal
+    var refunded: ExactDecimal = .zero
+    var agency: String
+    var worker: String
+    var employer: String?
+    var sector: String?
+    var recordID: String?
+    var repays: String?
+    var origin: UInt16
+    var destination: UInt16
+    var wage: (ExactDecimal, UInt16)?
+    var wageCurrencyAssumed = false
+    var contractMonths: Int32?
+    var contractSigned: Int32?
+    var occupation: UInt16?
+    var unknownOccupation: String?
+}
+
+/// The checks of one fee row on its own (§3.4). A value with its own caches: one per thread.
+struct FeeRowChecker: Sendable {
+    let asOf: Day
+    let categories: FeeCategories
+    let occupations: Occupations
+    let rates: ExchangeRates
+    let codes: CodeTable
+    /// When set, rows of other agencies are only counted.
+    let agencyFilter: String?
+    /// When set (`batch --employer`), rows at other workplaces, or naming none, are only counted.
+    let employerFilter: Set<String>?
+    /// By code number: whether a category needs a description.
+    private let needsDescription: [Bool]
+    // Each distinct text of a coded column is resolved once.
+    private var countryTexts = TextCache(), currencyTexts = TextCache(), categoryTexts = TextCache()
+    private var occupationTexts = TextCache(), agencyTexts = TextCache()
+    private var payerTexts = TextCache(), methodTexts = TextCache(), receiptTexts = TextCache()
+
+    init(asOf: Day, categories: FeeCategories, occupations: Occupations, rates: ExchangeRates, agencyFilter: String?,
+         employerFilter: Set<String>?) {
+        self.asOf = asOf; self.categories = categories; self.occupations = occupations; self.rates = rates
+        self.agencyFilter = agencyFilter; self.employerFilter = employerFilter
+        codes = CodeTable(CountryCodes.all.sorted() + rates.currencies + categories.categories.map(\.code) + occupations.codes)
+        var needs = Array(repeating: false, count: codes.count)
+        for category in categories.categories where category.requiresDescription { needs[Int(codes.number(category.code)!)] = true }
+        needsDescription = needs
+    }
+
+    typealias Reason = FeeLedger.Reason
+
+    /// The row checked on its own.
+    mutating func check(_ row: RawRow) -> CheckedFee {
+        if let filter = agencyFilter, let agency = row.text(.agencyID), agency != filter, Validators.isAgencyID(agency) {
+            return .otherAgency
+        }
+        if let employers = employerFilter, !(row.text(.employer).map(employers.contains) ?? false) {
+            return .otherEmployer
+        }
+        if let problem = row.problem { return .rejected(location: row.location, reason: problem, agencyID: row.text(.agencyID)) }
+        switch parse(row) {
+        case .failure(let reason): return .rejected(location: row.location, reason: reason.message, agencyID: row.text(.agencyID))
+        case .success(let fee): return .valid(fee)
+        }
+    }
+
+    private mutating func parse(_ row: RawRow) -> Result<ValidFee, Reason> {
+        for column in FeeColumn.required where row[column] == nil {
+            return .failure(Reason("missing \(column.name)"))
+        }
+        guard agencyTexts.resolve(row[.agencyID]!, { Validators.isAgencyID($0) ? 0 : -1 }) >= 0 else {
+            return .failure(Reason("invalid agency_id '\(row.text(.agencyID)!)': 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"))
+        }
+        guard let origin = countryNumber(row[.origin]!) else { return .failure(Reason("origin '\(row.text(.origin)!)' is not an ISO 3166-1 alpha-2 country code")) }
+        guard let destination = countryNumber(row[.destination]!) else {
+            return .failure(Reason("destination '\(row.text(.destination)!)' is not an ISO 3166-1 alpha-2 country code"))
+        }
+        let categoryNumber = categoryTexts.resolve(row[.category]!) { text in categories.code(for: text).flatMap(codes.number).map(Int32.init) ?? -1 }
+        guard categoryNumber >= 0 else {
+            let categoryText = row.text(.category)!
+            let suggestion = closestMatch(to: normalizedTerm(categoryText), in: categories.recordTerms)
+            return .failure(Reason("unknown category '\(categoryText)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? "")))
+        }
+        if needsDescription[Int(categoryNumber)] && row[.description] == nil {
+            return .failure(Reason("category '\(codes.text(UInt16(categoryNumber)))' needs a description"))
+        }
+        let amount: ExactDecimal
+        switch Validators.amount(row[.amount]!, "amount") {
+        case .success(let value): amount = value
+        case .failure(let reason): return .failure(reason)
+        }
+        guard let currency = currencyNumber(row[.currency]!) else {
+            let text = row.text(.currency)!
+            return .failure(Reason("unknown currency '\(text)'\(currencyHint(text))"))
+        }
+        let paidBy = payerTexts.resolve(row[.paidBy]!) { Validators.oneOf(StoredFee.payers.map(\.rawValue), $0) }
+        guard paidBy >= 0 else {
+            return .failure(Reason("paid_by '\(row.text(.paidBy)!)' must be one of \(Payer.allCases.map(\.rawValue).joined(separator: ", "))"))
+        }
+        let paidOn: Day
+        switch Validators.date(row[.paidOn]!, "paid_on") {
+        case .success(let day): paidOn = day
+        case .failure(let reason): return .failure(reason)
+        }
+        if asOf < paidOn { return .failure(Reason("paid_on \(paidOn) is after the audit date \(asOf)")) }
+        var fee = StoredFee()
+        fee.category = UInt16(categoryNumber)
+        fee.currency = currency
+        fee.paidBy = UInt8(paidBy)
+        fee.paidOn = Int32(paidOn.ordinal)
+        fee.line = Int32(row.line)
+        var parsed = ValidFee(fee: fee, amount: amount, agency: row.text(.agencyID)!, worker: row.text(.workerID)!,
+                              origin: origin, destination: destination)
+        if let bytes = row[.method] {
+            let method = methodTexts.resolve(bytes) { Validators.oneOf(StoredFee.methods.map(\.rawValue), $0) }
+            guard method >= 0 else {
+                return .failure(Reason("method '\(row.text(.method)!)' must be one of \(PaymentMethod.allCases.map(\.rawValue).joined(separator: ", "))"))
+            }
+            parsed.fee.method = UInt8(method + 1)
+        }
+        if let bytes = row[.receipt] {
+            let answer = receiptTexts.resolve(bytes) { Validators.oneOf(["no", "yes"], $0) }
+            guard answer >= 0 else { return .failure(Reason("receipt '\(row.text(.receipt)!)' must be yes or no")) }
+            parsed.fee.receipt = UInt8(answer + 1)
+        }
+        switch (row[.refundedAmount], row[.refundedOn]) {
+        case (nil, nil): break
+        case (let amountBytes?, nil):
+            if case .success(let value) = Validators.amount(amountBytes, "refunded_amount"), value.isZero { break }
+            return .failure(Reason("refunded_amount is given without refunded_on"))
+        case (nil, _?):
+            return .failure(Reason("refunded_on is given without refunded_amount"))
+        case (let amountBytes?, let dateBytes?):
+            let refund: ExactDecimal
+            switch Validators.amount(amountBytes, "refunded_amount") {
+            case .success(let value): refund = value
+            case .failure(let reason): return .failure(reason)
+            }
+            if amount < refund { return .failure(Reason("refunded_amount \(refund) is larger than the payment \(amount)")) }
+            let on: Day
+            switch Validators.date(dateBytes, "refunded_on") {
+            case .success(let day): on = day
+            case .failure(let reason): return .failure(reason)
+            }
+            if on < paidOn { return .failure(Reason("refunded_on \(on) is before paid_on \(paidOn)")) }
+            parsed.refunded = refund
+            parsed.fee.refundedOn = Int32(on.ordinal)
+        }
+        if let bytes = row[.monthlyWage] {
+            guard let wage = ExactDecimal(utf8: bytes), wage.isPositive else {
+                return .failure(Reason("monthly_wage '\(row.text(.monthlyWage)!)' must be a number above 0"))
+            }
+            if let wageBytes = row[.wageCurrency] {
+                guard let wageCurrency = currencyNumber(wageBytes) else {
+                    let text = row.text(.wageCurrency)!
+                    return .failure(Reason("unknown wage_currency '\(text)'\(currencyHint(text))"))
+                }
+                parsed.wage = (wage, wageCurrency)
+            } else {
+                parsed.wage = (wage, currency)
+                parsed.wageCurrencyAssumed = true
+            }
+        } else if let wageBytes = row[.wageCurrency], currencyNumber(wageBytes) == nil {
+            let text = row.text(.wageCurrency)!
+            return .failure(Reason("unknown wage_currency '\(text)'\(currencyHint(text))"))
+        }
+        if let bytes = row[.contractMonths] {
+            guard let months = Int(String(decoding: bytes, as: UTF8.self)), months > 0, months <= 1200 else {
+                return .failure(Reason("contract_months '\(row.text(.contractMonths)!)' must be a whole number above 0"))
+            }
+            parsed.contractMonths = Int32(months)
+        }
+        if let bytes = row[.contractSignedOn] {
+            switch Validators.date(bytes, "contract_signed_on") {
+            case .success(let day): parsed.contractSigned = Int32(day.ordinal)
+            case .failure(let reason): return .failure(reason)
+            }
+        }
+        if let bytes = row[.occupation] {
+            let number = occupationTexts.resolve(bytes) { text in occupations.code(for: text).flatMap(codes.number).map(Int32.init) ?? -1 }
+            if number >= 0 { parsed.occupation = UInt16(number) } else { parsed.unknownOccupation = row.text(.occupation) }
+        }
+        parsed.sector = row.text(.sector)
+        parsed.employer = row.text(.employer)
+        parsed.recordID = row.text(.recordID)
+        parsed.repays = row.text(.repays)
+        return .success(parsed)
+    }
+
+    private mutating func countryNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt16? {
+        let number = countryTexts.resolve(bytes) { text in Validators.country(text).flatMap(codes.number).map(Int32.init) ?? -1 }
+        return number >= 0 ? UInt16(number) : nil
+    }
+
+    private mutating func currencyNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt16? {
+        let number = currencyTexts.resolve(bytes) { text in Validators.currency(text, rates).flatMap(codes.number).map(Int32.init) ?? -1 }
+        return number >= 0 ? UInt16(number) : nil
+    }
+
+    private func currencyHint(_ text: String) -> String {
+        closestMatch(to: text.uppercased(), in: rates.currencies).map { "; did you mean '\($0)'?" } ?? " (not in the exchange rates)"
+    }
+}
+
+/// Each distinct text of a column resolved once to a small number (-1: not valid), so that a
+/// million rows naming the same few codes are checked a few times.
+struct TextCache {
+    private var texts = ByteInterner()
+    private var numbers: [Int32] = []
+    mutating func resolve(_ bytes: UnsafeBufferPointer<UInt8>, _ compute: (String) -> Int32) -> Int32 {
+        let (id, isNew) = texts.intern(bytes)
+        if isNew { numbers.append(compute(String(decoding: bytes, as: UTF8.self))) }
+        return numbers[Int(id)]
+    }
+}
+
+enum Validators {
+    /// Codes usually come upper-case already; then there is nothing to allocate.
+    static func isUppercaseASCII(_ text: String) -> Bool { text.utf8.allSatisfy { $0 >= 0x41 && $0 <= 0x5A } }
+
+    static func isAgencyID(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard (1...64).contains(bytes.count) else { return false }
+        func alnum(_ b: UInt8) -> Bool { (48...57).contains(b) || (65...90).contains(b) || (97...122).contains(b) }
+        return alnum(bytes[0]) && bytes.allSatisfy { alnum($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+    }
+
+    static func country(_ text: String) -> String? {
+        let code = isUppercaseASCII(text) ? text : text.uppercased()
+        return CountryCodes.isValid(code) ? code : nil
+    }
+
+    static func currency(_ text: String, _ rates: ExchangeRates) -> String? {
+        let code = isUppercaseASCII(text) ? text : text.uppercased()
+        return rates.knows(code) ? code : nil
+    }
+
+    static func amount(_ bytes: UnsafeBufferPointer<UInt8>, _ column: String) -> Result<ExactDecimal, FeeLedger.Reason> {
+        if let value = ExactDecimal(utf8: bytes) {
+            return value.isNegative ? .failure(.init("\(column) '\(String(decoding: bytes, as: UTF8.self))' is negative")) : .success(value)
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        if ExactDecimal.hasTooManyFractionDigits(Substring(text)), ExactDecimal(parsing: Substring(text.prefix { $0 != "." })) != nil {
+            return .failure(.init("\(column) '\(text)' has more than \(ExactDecimal.fractionDigits) decimal places"))
+        }
+        return .failure(.init("\(column) '\(text)' is not a number (use digits and '.', no grouping)"))
+    }
+
+    static func date(_ bytes: UnsafeBufferPointer<UInt8>, _ column: String) -> Result<Day, FeeLedger.Reason> {
+        if let day = Day(isoUTF8: bytes) { return .success(day) }
+        let text = String(decoding: bytes, as: UTF8.self)
+        let shaped = text.count == 10 && text.enumerated().allSatisfy { i, c in (i == 4 || i == 7) ? c == "-" : c.isASCII && c.isNumber }
+        return .failure(.init(shaped ? "\(column) '\(text)' is not a real date" : "\(column) '\(text)' is not an ISO 8601 date (YYYY-MM-DD)"))
+    }
+
+    /// The index of the text among `choices` (lower-case), as written or lower-cased; -1 when none.
+    static func oneOf(_ choices: [String], _ text: String) -> Int32 {
+        (choices.firstIndex(of: text) ?? choices.firstIndex(of: text.lowercased())).map(Int32.init) ?? -1
+    }
+}
