@@ -78,8 +78,10 @@ public final class FeeLedger {
     public func readXML(_ path: String) throws(IngestError) {
         try reading { intake throws(IngestError) in
             var summary = intake.startFile(path, format: "xml")
-            var checker = intake.checker
-            try XMLRowReader(path: path, kind: .feeRecords, known: FeeColumns.all).read { intake.add(checker.check($0), to: &summary) }
+            let checker = intake.checker
+            try XMLRowReader(path: path, kind: .feeRecords, known: FeeColumns.all).readAll(checking: { var mine = checker; return { mine.check($0) } }) {
+                checked, lines in intake.add(checked.shifted(by: lines), to: &summary)
+            }
             intake.finishFile(summary)
         }
     }

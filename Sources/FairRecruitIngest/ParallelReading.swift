@@ -214,6 +214,9 @@ final class RowBatch<Row>: @unchecked Sendable {
     var resume: (offset: Int, line: Int, column: Int)?
     /// The file could not be read (not a parse error: nothing before it is at stake).
     var readFailure: IngestError?
+    /// XML: the segment's parser, left open when the segment did not end between rows, to go on
+    /// with the rest of the file.
+    var parser: AnyObject?
 
     init(segment: Segment) { self.segment = segment }
     init(failure: IngestError) { readFailure = failure }

@@ -53,3 +53,46 @@ private func bothWays(_ text: String, segmentSize: Int = 48) throws -> (sequenti
         #expect(rows == 200)
     }
 }
+
+/// The same for XML: rows read sequentially, and in segments parsed on their own.
+private func bothWaysXML(_ text: String, segmentSize: Int) throws -> (sequential: [String], parallel: [String]) {
+    let path = temporaryFile("segments-\(segmentSize)-\(text.utf8.count).xml", text)
+    @Sendable func describe(_ row: RawRow) -> (Int, String) {
+        (row.line, "|\(row.problem ?? "")|" + [0, 1, 5].map { row.values[$0].map { String(decoding: $0, as: UTF8.self) } ?? "-" }.joined(separator: "|"))
+    }
+    let reader = XMLRowReader(path: path, kind: .feeRecords, known: FeeColumns.all)
+    var sequential: [String] = []
+    try reader.read { let (line, rest) = describe($0); sequential.append("\(line)\(rest)") }
+    var parallel: [String] = []
+    try reader.readAll(segmentSize: segmentSize, checking: { describe }) { row, lines in parallel.append("\(row.0 + lines)\(row.1)") }
+    return (sequential, parallel)
+}
+
+extension ParallelReadingTests {
+    @Test func xmlSegmentsGiveTheSequentialRowsEvenWhenACutFallsInAComment() throws {
+        var text = "<?xml version=\"1.0\"?>\n<feeRecords>\n"
+        for i in 1...300 {
+            if i % 41 == 0 { text += "  <!-- a comment\n  <fee agency_id=\"X\" worker_id=\"ignored\" amount=\"1\"/>\n  -->\n" }
+            if i % 67 == 0 { text += "  <fee>\n    <agency_id>A\(i)</agency_id><worker_id>W\(i)</worker_id>\n    <amount>\(i)</amount>\n  </fee>\n"; continue }
+            text += "  <fee agency_id=\"A\(i)\" worker_id=\"W\(i)\" amount=\"\(i).50\"/>\n"
+        }
+        text += "</feeRecords>\n"
+        for size in [64, 150, 333, 1000] {
+            let (sequential, parallel) = try bothWaysXML(text, segmentSize: size)
+            #expect(sequential.count == 300)
+            #expect(parallel == sequential, "segment size \(size)")
+        }
+    }
+
+    @Test func anXMLErrorInALaterSegmentKeepsItsLineInTheFile() throws {
+        var text = "<feeRecords>\n"
+        for i in 1...200 { text += "<fee agency_id=\"A\(i)\" amount=\"\(i)\"/>\n" }
+        text += "<fee agency_id=\"B\" amount=\"1\">\n</feeRecords>\n"
+        let path = temporaryFile("segments-bad.xml", text)
+        var rows = 0
+        #expect { try XMLRowReader(path: path, kind: .feeRecords, known: FeeColumns.all).readAll(segmentSize: 100, checking: { { _ in 1 } }) { _, _ in rows += 1 } } throws: { error in
+            "\(error)".hasPrefix("\(path):203:") && "\(error)".contains("mismatch")
+        }
+        #expect(rows == 200)
+    }
+}
