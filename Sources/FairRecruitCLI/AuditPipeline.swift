@@ -153,7 +153,9 @@ public struct AuditPipeline: Sendable {
     /// templates first (so a broken one fails fast), then rates, standards, waivers and the inputs.
     /// - Parameter employers: `batch --employer`: keep only fee records at these workplaces.
     /// - Parameter portfolio: also require the portfolio page's templates (a batch with HTML).
-    func load(_ config: AuditConfiguration, employers: Set<String>? = nil, portfolio: Bool = false) throws(CommandFailure) -> LoadedInputs {
+    /// - Parameter progress: told how the reading of large fee-record files goes.
+    func load(_ config: AuditConfiguration, employers: Set<String>? = nil, portfolio: Bool = false,
+              progress: ProgressMeter? = nil) throws(CommandFailure) -> LoadedInputs {
         let templates = try config.formats.contains(.html)
             ? loadTemplates(config.templates, required: [ReportTemplates.report] + (portfolio ? ReportTemplates.portfolioPages : [])) : nil
         let rates = try loadRates(config.rates)
@@ -165,6 +167,7 @@ public struct AuditPipeline: Sendable {
 
         let ledger = FeeLedger(asOf: config.asOf, categories: library.tables.categories, occupations: library.tables.occupations,
                                rates: rates, agencyFilter: config.agency, employerFilter: employers)
+        ledger.progress = progress?.reading
         let answers = AnswerBook(questions: library.questions, agencyFilter: config.agency)
         var registry: LicenceRegistry?
         do {

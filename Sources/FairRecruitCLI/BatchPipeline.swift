@@ -38,7 +38,7 @@ extension AuditPipeline {
             throw CommandFailure(.usage, "error: give at least one of --fees and --assessment")
         }
         let employers = batch.employers.isEmpty ? nil : Set(batch.employers)
-        let loaded = try load(config, employers: employers, portfolio: true)
+        let loaded = try load(config, employers: employers, portfolio: true, progress: progress)
         let agencies = loaded.submittingAgencies
         progress?.loaded(files: loaded.files, agencies: agencies.count, records: loaded.fees.count)
 

@@ -12,6 +12,7 @@ public final class ProgressMeter: Sendable {
         var records = 0, totalRecords = 0
         var started: ContinuousClock.Instant
         var lastShown: ContinuousClock.Instant?
+        var readingShown = false
     }
     private let state: Mutex<State>
     private let write: @Sendable (String) -> Void
@@ -25,6 +26,20 @@ public final class ProgressMeter: Sendable {
     /// A meter when stderr is a terminal, else nil (quiet).
     public static func forTerminal() -> ProgressMeter? { isatty(STDERR_FILENO) == 1 ? ProgressMeter() : nil }
 
+    /// A fee-record file is being read: after the first half second, how far, how fast, how long.
+    @Sendable func reading(file: String, bytesRead: Int, size: Int) {
+        let line: String? = state.withLock { s in
+            let now = ContinuousClock.now
+            let seconds = Self.seconds(s.started.duration(to: now))
+            guard seconds >= 0.5 else { return nil }
+            if let last = s.lastShown, Self.seconds(last.duration(to: now)) < 0.2 { return nil }
+            s.lastShown = now
+            s.readingShown = true
+            return "\r\u{1B}[K" + Self.readingLine(file: file, bytesRead: bytesRead, size: size, seconds: seconds)
+        }
+        if let line { write(line) }
+    }
+
     /// The inputs are read: say how many rows, how fast, and how much there is to audit.
     func loaded(files: [InputFileSummary], agencies: Int, records: Int) {
         let rows = files.reduce(0) { $0 + $1.rowsRead }
@@ -33,9 +48,22 @@ public final class ProgressMeter: Sendable {
             s.totalAgencies = agencies
             s.totalRecords = records
             s.started = .now
-            return "read \(rows) rows from \(files.count) file(s) in \(Self.format(seconds)) s (\(Self.rate(Double(rows), seconds)) rows/s)\n"
+            s.lastShown = nil
+            defer { s.readingShown = false }
+            return (s.readingShown ? "\r\u{1B}[K" : "")
+                + "read \(rows) rows from \(files.count) file(s) in \(Self.format(seconds)) s (\(Self.rate(Double(rows), seconds)) rows/s)\n"
         }
         write(line)
+    }
+
+    /// The reading line: `reading fees.csv: 412/1104 MiB (95 MiB/s), about 8 s left`.
+    static func readingLine(file: String, bytesRead: Int, size: Int, seconds: Double) -> String {
+        let mebibytes = { (bytes: Int) in bytes >> 20 }
+        var text = "reading \((file as NSString).lastPathComponent): \(mebibytes(bytesRead))/\(mebibytes(size)) MiB (\(rate(Double(mebibytes(bytesRead)), seconds)) MiB/s)"
+        if bytesRead < size && bytesRead > 0 && seconds > 0 {
+            text += ", about \(Int((Double(size - bytesRead) * seconds / Double(bytesRead)).rounded(.up))) s left"
+        }
+        return text
     }
 
     /// One more agency audited, with its records.

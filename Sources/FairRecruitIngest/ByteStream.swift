@@ -10,6 +10,10 @@ protocol ChunkSource: AnyObject {
     func next() throws(IngestError) -> [UInt8]?
 }
 
+/// Told the bytes of a file read so far, for progress on a terminal; called from whichever
+/// thread reads.
+public typealias ReadProgress = @Sendable (_ bytesRead: Int) -> Void
+
 /// Bytes already in memory, given as one chunk.
 final class OneChunk: ChunkSource {
     private var bytes: [UInt8]?
@@ -30,6 +34,8 @@ final class ByteStream: ChunkSource {
     private var started = false
     // Position in the decoded text, for UTF-16 errors.
     private var line = 1, column = 1
+    private var bytesRead = 0
+    var progress: ReadProgress?
 
     init(path: String) throws(IngestError) {
         self.path = path
@@ -54,6 +60,8 @@ final class ByteStream: ChunkSource {
     /// The next chunk of UTF-8 bytes, or nil at the end of the file.
     func next() throws(IngestError) -> [UInt8]? {
         let count = fread(&raw, 1, raw.count, file)
+        bytesRead += count
+        progress?(bytesRead)
         if count == 0 {
             if ferror(file) != 0 { throw IngestError.unreadable(path: path, reason: "read error") }
             if !carry.isEmpty {

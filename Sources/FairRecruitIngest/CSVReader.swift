@@ -55,8 +55,10 @@ public final class CSVReader {
     private(set) var openRecord: (offset: Int, line: Int, column: Int)?
     private var consumed = 0   // bytes dropped from the front of `buffer`
 
-    public convenience init(path: String) throws(IngestError) {
-        self.init(source: try ByteStream(path: path), path: path)
+    public convenience init(path: String, progress: ReadProgress? = nil) throws(IngestError) {
+        let stream = try ByteStream(path: path)
+        stream.progress = progress
+        self.init(source: stream, path: path)
     }
 
     /// A reader of `source`'s bytes, starting at `line` and `column` of `path`.

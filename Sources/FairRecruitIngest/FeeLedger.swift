@@ -70,16 +70,25 @@ public final class FeeLedger {
     /// Every agency's records as ``FeeRecord``s (small inputs and tests; audits take one agency at a time).
     public var records: [String: [FeeRecord]] { store.all }
 
+    /// Told each file's bytes read so far and its size (a large file takes seconds).
+    public var progress: (@Sendable (_ file: String, _ bytesRead: Int, _ size: Int) -> Void)?
+
     /// Reads a fee-record file: XML when its name ends in `.xml`, CSV otherwise.
     public func read(_ path: String) throws(IngestError) {
         if InputFormat.isXML(path) { try readXML(path) } else { try readCSV(path) }
+    }
+
+    private func readProgress(_ path: String) -> ReadProgress? {
+        guard let progress else { return nil }
+        let size = ByteStream.size(of: path)
+        return { progress(path, $0, size) }
     }
 
     public func readXML(_ path: String) throws(IngestError) {
         try reading { intake throws(IngestError) in
             var summary = intake.startFile(path, format: "xml")
             let checker = intake.checker
-            try XMLRowReader(path: path, kind: .feeRecords, known: FeeColumns.all).readAll(checking: { var mine = checker; return { mine.check($0) } }) {
+            try XMLRowReader(path: path, kind: .feeRecords, known: FeeColumns.all, progress: readProgress(path)).readAll(checking: { var mine = checker; return { mine.check($0) } }) {
                 checked, lines in intake.add(checked.shifted(by: lines), to: &summary)
             }
             intake.finishFile(summary)
@@ -87,7 +96,7 @@ public final class FeeLedger {
     }
 
     public func readCSV(_ path: String) throws(IngestError) {
-        let reader = try CSVRowReader(path: path, known: FeeColumns.all, required: FeeColumns.required)
+        let reader = try CSVRowReader(path: path, known: FeeColumns.all, required: FeeColumns.required, progress: readProgress(path))
         try reading { intake throws(IngestError) in
             var summary = intake.startFile(path, format: "csv")
             let checker = intake.checker

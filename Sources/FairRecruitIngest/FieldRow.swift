@@ -87,8 +87,8 @@ public final class CSVRowReader {
     public let known: [String]
     public let path: String
 
-    public init(path: String, known: [String], required: [String]) throws(IngestError) {
-        reader = try CSVReader(path: path)
+    public init(path: String, known: [String], required: [String], progress: ReadProgress? = nil) throws(IngestError) {
+        reader = try CSVReader(path: path, progress: progress)
         self.path = path
         self.known = known
         values = Array(repeating: nil, count: known.count)

@@ -34,8 +34,10 @@ public final class XMLRowReader {
     /// Agency names found in `<selfAssessment name="…">`, by agency id.
     public private(set) var agencyNames: [String: String] = [:]
 
-    public init(path: String, kind: Kind, known: [String]) {
-        self.path = path; self.kind = kind; self.known = known
+    let progress: ReadProgress?
+
+    public init(path: String, kind: Kind, known: [String], progress: ReadProgress? = nil) {
+        self.path = path; self.kind = kind; self.known = known; self.progress = progress
     }
 
     /// Streams the file, calling `handle` with each row in document order.
@@ -43,6 +45,7 @@ public final class XMLRowReader {
         let result: Result<Void, IngestError> = withoutActuallyEscaping(handle) { handle in
             Result { () throws(IngestError) in
                 let stream = try ByteStream(path: path)
+                stream.progress = progress
                 let parser = try SAXParser(reader: self, handle: handle)
                 var fed = 0
                 while parser.failure == nil, let chunk = try stream.next() {
@@ -70,7 +73,9 @@ public final class XMLRowReader {
         }
         let (path, known) = (self.path, self.known)
         xmlInitParser()   // once, before threads use libxml2
-        let segmenter = Segmenter(stream: try ByteStream(path: path), leftover: [], segmentSize: segmentSize, isCut: Self.startsWithFee)
+        let stream = try ByteStream(path: path)
+        stream.progress = progress
+        let segmenter = Segmenter(stream: stream, leftover: [], segmentSize: segmentSize, isCut: Self.startsWithFee)
         let pipeline = SegmentPipeline<Row>(segmenter) { segment in
             Self.parse(segment, reader: XMLRowReader(path: path, kind: .feeRecords, known: known), check: checking())
         }

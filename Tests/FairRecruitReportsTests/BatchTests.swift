@@ -179,6 +179,13 @@ private func money(_ totals: MoneyTotals) -> [String] { totals.map { "\($0.amoun
                 == "audited 507/507 agencies, 4000000/4000000 records (250000 records/s)")
     }
 
+    @Test func theReadingLineGivesMebibytesPerSecondAndTheTimeLeft() {
+        #expect(ProgressMeter.readingLine(file: "/data/fees.csv", bytesRead: 412 << 20, size: 1104 << 20, seconds: 4)
+                == "reading fees.csv: 412/1104 MiB (103 MiB/s), about 7 s left")
+        #expect(ProgressMeter.readingLine(file: "fees.csv", bytesRead: 1104 << 20, size: 1104 << 20, seconds: 8)
+                == "reading fees.csv: 1104/1104 MiB (138 MiB/s)")
+    }
+
     @Test func aBatchReportsReadingAndAuditingToTheMeter() throws {
         let lines = Mutex<[String]>([])
         let meter = ProgressMeter { text in lines.withLock { $0.append(text) } }
