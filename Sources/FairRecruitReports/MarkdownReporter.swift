@@ -6,7 +6,7 @@ public struct MarkdownReporter: SingleFileReporter {
     public init() {}
     public var fileName: String { "report.md" }
 
-    public func render(_ report: AuditReport) -> String {
+    public func bytes(for report: AuditReport) -> [UInt8] {
         let r = report.result
         let overall = r.overall
         var out: [String] = []
@@ -169,7 +169,7 @@ public struct MarkdownReporter: SingleFileReporter {
             out.append("")
         }
         out.append("Standards used: " + r.standards.map { "`\(code($0.id))` \(md($0.version)) (sha256 \($0.sha256.prefix(12))…)" }.joined(separator: "; ") + ".")
-        return out.joined(separator: "\n") + "\n"
+        return Array((out.joined(separator: "\n") + "\n").utf8)
     }
 
     /// Each input file's rejected rows, at most `AuditReport.maxRejections` per file.
