@@ -15,6 +15,7 @@ struct OutputBuffer {
     mutating func append(_ text: Substring) { bytes.append(contentsOf: text.utf8) }
     mutating func append(byte: UInt8) { bytes.append(byte) }
     mutating func append(bytes more: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: more) }
+    mutating func append(_ other: OutputBuffer) { bytes.append(contentsOf: other.bytes) }
     /// `text` and a line break.
     mutating func line(_ text: String = "") { append(text); bytes.append(UInt8(ascii: "\n")) }
 
