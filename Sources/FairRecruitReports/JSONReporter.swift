@@ -2,8 +2,9 @@ import FairRecruitCore
 
 /// `report.json`: the stable machine-readable report (§7; schema in Docs/report.schema.json).
 ///
-/// Written with ``JSONWriter`` straight into bytes: every object's keys below are in sorted order,
-/// as the schema's documents have always listed them (debug builds check the order).
+/// Written with ``JSONWriter`` straight into bytes, with no tree of values in between: every
+/// object's keys below are written in sorted order, the order of every report so far (debug
+/// builds check it).
 public struct JSONReporter: SingleFileReporter {
     public init() {}
     public var fileName: String { "report.json" }

@@ -1,6 +1,7 @@
-/// A small JSON document built in memory (the portfolio, a diff), written by ``JSONWriter`` like
-/// every report: keys sorted, two-space indent, numbers written exactly as given (money never
-/// passes through floating point). report.json is written with ``JSONWriter`` directly.
+/// A small JSON document built in memory (the portfolio, a diff, report.json's input files and
+/// money totals), written by ``JSONWriter`` like every report: keys sorted, two-space indent,
+/// numbers written exactly as given (money never passes through floating point). The large parts
+/// of report.json are written with ``JSONWriter`` directly, with no tree.
 public indirect enum JSONValue: Sendable, Equatable {
     case object([String: JSONValue])
     case array([JSONValue])

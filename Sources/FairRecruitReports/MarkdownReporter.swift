@@ -134,12 +134,12 @@ public struct MarkdownReporter: SingleFileReporter {
             out.line("|---|---|---|---|---|---|")
             // One row per worker, a large agency's longest section: written piece by piece.
             for a in r.actions {
-                for line in a.reimbursements {
-                    out.append("| `"); out.appendCode(a.id); out.append("` | "); out.appendMarkdown(line.workerID)
-                    out.append(" | "); out.append(line.amount, minimumFractionDigits: 2); out.append(" "); out.append(line.currency)
-                    out.append(" | "); out.append(line.payer.rawValue); out.append(" | "); out.appendMarkdown(line.employer ?? "")
+                for reimbursement in a.reimbursements {
+                    out.append("| `"); out.appendCode(a.id); out.append("` | "); out.appendMarkdown(reimbursement.workerID)
+                    out.append(" | "); out.append(reimbursement.amount, minimumFractionDigits: 2); out.append(" "); out.append(reimbursement.currency)
+                    out.append(" | "); out.append(reimbursement.payer.rawValue); out.append(" | "); out.appendMarkdown(reimbursement.employer ?? "")
                     out.append(" | ")
-                    for (i, (location, id)) in zip(line.records, line.recordIDs).enumerated() {
+                    for (i, (location, id)) in zip(reimbursement.records, reimbursement.recordIDs).enumerated() {
                         if i > 0 { out.append(", ") }
                         out.appendMarkdown(location.file); out.append(":"); out.append(location.line)
                         if let id { out.append(" ("); out.appendMarkdown(id); out.append(")") }
@@ -180,7 +180,7 @@ public struct MarkdownReporter: SingleFileReporter {
         }
         out.line()
         if let note = ReportView.otherEmployerNote(report.inputs) { out.line(md(note)); out.line() }
-        for line in Self.rejectedRows(report.inputs) { out.line(line) }
+        for text in Self.rejectedRows(report.inputs) { out.line(text) }
         if !report.dataQuality.isEmpty {
             out.line("## Data quality")
             out.line()

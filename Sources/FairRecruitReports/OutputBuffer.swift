@@ -12,17 +12,23 @@ struct OutputBuffer {
     var text: String { String(decoding: bytes, as: UTF8.self) }
 
     mutating func append(_ text: String) { bytes.append(contentsOf: text.utf8) }
-    mutating func append(_ text: Substring) { bytes.append(contentsOf: text.utf8) }
     mutating func append(byte: UInt8) { bytes.append(byte) }
     mutating func append(bytes more: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: more) }
     mutating func append(_ other: OutputBuffer) { bytes.append(contentsOf: other.bytes) }
     /// `text` and a line break.
     mutating func line(_ text: String = "") { append(text); bytes.append(UInt8(ascii: "\n")) }
 
-    /// `count` spaces (JSON indentation).
+    /// `count` spaces (JSON indentation), copied from a row of spaces made once.
     mutating func appendSpaces(_ count: Int) {
-        bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: count))
+        var left = count
+        while left > 0 {
+            let run = min(left, Self.spaces.count)
+            Self.spaces.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<run])) }
+            left -= run
+        }
     }
+
+    private static let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 64)
 
     /// An integer in decimal, as `String(value)` writes it.
     mutating func append(_ value: Int) {
