@@ -335,8 +335,9 @@ public struct AuditPipeline: Sendable {
 
     func write(_ report: AuditReport, reporters: [any Reporter], to folder: String) throws(CommandFailure) -> [String] {
         var written: [String] = []
-        for file in reporters.flatMap({ $0.files(for: report) }) {
-            written.append(try write(file, to: folder))
+        // One reporter's files at a time, so that a large agency's reports are not all in memory at once.
+        for reporter in reporters {
+            for file in reporter.files(for: report) { written.append(try write(file, to: folder)) }
         }
         return written
     }
@@ -350,7 +351,13 @@ public struct AuditPipeline: Sendable {
         }
         let path = folder.appendingPath(file.name)
         do {
-            try Data(file.contents.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            // Written from the bytes in place: a copy would double a large report's memory.
+            try file.bytes.withUnsafeBytes { bytes in
+                let data = bytes.baseAddress.map {
+                    Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0), count: bytes.count, deallocator: .none)
+                } ?? Data()
+                try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            }
         } catch {
             throw CommandFailure(.unreadable, "\(path): error: cannot write the report")
         }

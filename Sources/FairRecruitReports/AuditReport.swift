@@ -27,8 +27,11 @@ public struct AuditReport: Sendable {
 /// One file a reporter produces, named as it is written in the output folder.
 public struct ReportFile: Sendable, Equatable {
     public var name: String
-    public var contents: String
-    public init(name: String, contents: String) { self.name = name; self.contents = contents }
+    /// The file's UTF-8 text, as bytes: the large reports are built and written as bytes.
+    public var bytes: [UInt8]
+    public init(name: String, bytes: [UInt8]) { self.name = name; self.bytes = bytes }
+    public init(name: String, contents: String) { self.init(name: name, bytes: Array(contents.utf8)) }
+    public var contents: String { String(decoding: bytes, as: UTF8.self) }
 }
 
 /// One output format. Most formats are one file; CSV is several, so a reporter returns files.
@@ -40,9 +43,12 @@ public protocol Reporter: Sendable {
 public protocol SingleFileReporter: Reporter {
     /// File name in the output folder, e.g. `report.json`.
     var fileName: String { get }
-    func render(_ report: AuditReport) -> String
+    /// The file's UTF-8 text.
+    func bytes(for report: AuditReport) -> [UInt8]
 }
 
 extension SingleFileReporter {
-    public func files(for report: AuditReport) -> [ReportFile] { [ReportFile(name: fileName, contents: render(report))] }
+    public func files(for report: AuditReport) -> [ReportFile] { [ReportFile(name: fileName, bytes: bytes(for: report))] }
+    /// The file as a String (the audit history keeps report.json as text).
+    public func render(_ report: AuditReport) -> String { String(decoding: bytes(for: report), as: UTF8.self) }
 }

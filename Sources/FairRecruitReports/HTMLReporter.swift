@@ -8,7 +8,7 @@ public struct HTMLReporter: SingleFileReporter {
     public init(templates: ReportTemplates) { self.templates = templates }
     public var fileName: String { "report.html" }
 
-    public func render(_ report: AuditReport) -> String {
-        templates.render(ReportView(report), template: ReportTemplates.report)
+    public func bytes(for report: AuditReport) -> [UInt8] {
+        Array(templates.render(ReportView(report), template: ReportTemplates.report).utf8)
     }
 }

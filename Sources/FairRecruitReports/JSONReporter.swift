@@ -1,93 +1,165 @@
 import FairRecruitCore
 
 /// `report.json`: the stable machine-readable report (§7; schema in Docs/report.schema.json).
+///
+/// Written with ``JSONWriter`` straight into bytes, with no tree of values in between: every
+/// object's keys below are written in sorted order, the order of every report so far (debug
+/// builds check it).
 public struct JSONReporter: SingleFileReporter {
     public init() {}
     public var fileName: String { "report.json" }
 
-    public func render(_ report: AuditReport) -> String { document(report).serialized() }
+    public func bytes(for report: AuditReport) -> [UInt8] {
+        JSONWriter.document(capacity: Self.estimatedSize(report)) { Self.write(report, to: &$0) }.bytes
+    }
 
-    public func document(_ report: AuditReport) -> JSONValue {
+    /// A generous guess at the document's size, so that its bytes are not copied as they grow
+    /// (a large allocation's pages that are never written take no memory).
+    static func estimatedSize(_ report: AuditReport) -> Int {
+        let r = report.result
+        let reimbursements = r.actions.reduce(0) { total, action in
+            action.reimbursements.reduce(total) { $0 + 300 + 200 * $1.records.count }
+        }
+        let workers = r.findings.reduce(0) { $0 + 64 * $1.workers.count }
+        return 64 * 1024 + reimbursements + workers + 300 * r.pendingRefunds.count + 300 * report.dataQuality.count
+    }
+
+    static func write(_ report: AuditReport, to w: inout JSONWriter) {
         let r = report.result
         let overall = r.overall
-        var agency: [String: JSONValue] = ["id": .string(r.agencyID)]
-        if let name = report.agencyName { agency["name"] = .string(name) }
-        var document: [String: JSONValue] = [
-            "schemaVersion": .int(AuditReport.schemaVersion),
-            "tool": .object(["name": .string("fairrecruit"), "version": .string(report.toolVersion)]),
-            "asOf": .string(r.asOf.description),
-            "agency": .object(agency),
-            "standards": .array(r.standards.map { standard in
-                let s = r.summary(standard: standard.id)
-                return .object([
-                    "id": .string(standard.id), "version": .string(standard.version), "title": .string(standard.title),
-                    "sha256": .string(standard.sha256), "score": Self.number(s.score), "rating": .string(s.rating),
-                    "coverage": Self.number(s.coverage),
-                ])
-            }),
-            "score": Self.number(overall.score),
-            "rating": .string(overall.rating),
-            "coverage": Self.number(overall.coverage),
-            "principles": .array(r.standards.flatMap { standard in
-                standard.principles.map { principle in
-                    let s = r.summary(standard: standard.id, principle: principle.id)
-                    return .object([
-                        "standard": .string(standard.id), "id": .string(principle.id), "title": .string(principle.title),
-                        "score": Self.number(s.score), "coverage": Self.number(s.coverage),
-                    ])
+        let progress = r.progress
+        w.object { w in
+            w.array("actions") { w in for action in r.actions { Self.action(action, progress: progress != nil, to: &w) } }
+            w.object("agency") { w in
+                w.field("id", r.agencyID)
+                if let name = report.agencyName { w.field("name", name) }
+            }
+            w.field("asOf", r.asOf)
+            w.field("coverage", overall.coverage)
+            w.array("dataQuality") { w in
+                for note in report.dataQuality {
+                    w.object { w in
+                        w.field("code", note.code)
+                        w.field("file", note.location.file)
+                        w.field("line", note.location.line)
+                        w.field("message", note.message)
+                    }
                 }
-            }),
-            "requirements": .array(r.requirements.map { req in
-                var fields: [String: JSONValue] = [
-                    "standard": .string(req.standard), "id": .string(req.requirement.id), "title": .string(req.requirement.title),
-                    "principle": .string(req.requirement.principle), "severity": .string(req.severity.rawValue),
-                    "weight": .int(req.requirement.weight), "status": .string(req.status.rawValue),
-                    "claimContradicted": .bool(req.claimContradicted), "verified": .bool(req.requirement.verified),
-                ]
-                if r.progress != nil { fields["waived"] = .bool(req.waiver != nil) }
-                return .object(fields)
-            }),
-            "findings": .array((r.findings + (r.progress?.fixedFindings ?? [])).map { Self.finding($0, progress: r.progress != nil) }),
-            "fees": Self.fees(r.fees, workersFromRecords: r.workersFromRecords),
-            "actions": .array(r.actions.map { Self.action($0, progress: r.progress != nil) }),
-            "reimbursementsDue": Self.money(r.reimbursementsDue),
-            "pendingRefunds": .array(r.pendingRefunds.map { p in
-                .object([
-                    "standard": .string(p.standard), "requirement": .string(p.requirement), "workerId": .string(p.workerID),
-                    "amount": .number(p.amount.description), "currency": .string(p.currency), "dueDate": .string(p.dueDate.description),
-                    "file": .string(p.location.file), "line": .int(p.location.line),
-                ])
-            }),
-            "inputs": .array(report.inputs.map(Self.input)),
-            "dataQuality": .array(report.dataQuality.map { note in
-                .object(["file": .string(note.location.file), "line": .int(note.location.line), "code": .string(note.code),
-                         "message": .string(note.message)])
-            }),
-        ]
-        if let progress = r.progress { Self.addProgress(progress, of: r, to: &document) }
-        return .object(document)
+            }
+            w.key("fees"); Self.fees(r.fees, workersFromRecords: r.workersFromRecords, to: &w)
+            w.array("findings") { w in
+                for finding in r.findings + (progress?.fixedFindings ?? []) { Self.finding(finding, progress: progress != nil, to: &w) }
+            }
+            w.array("inputs") { w in for input in report.inputs { w.value(Self.input(input)) } }
+            w.array("pendingRefunds") { w in
+                for p in r.pendingRefunds {
+                    w.object { w in
+                        w.field("amount", p.amount)
+                        w.field("currency", p.currency)
+                        w.field("dueDate", p.dueDate)
+                        w.field("file", p.location.file)
+                        w.field("line", p.location.line)
+                        w.field("requirement", p.requirement)
+                        w.field("standard", p.standard)
+                        w.field("workerId", p.workerID)
+                    }
+                }
+            }
+            if let progress {
+                w.key("previous")
+                if let previous = progress.previous {
+                    w.object { w in
+                        w.field("asOf", previous.asOf)
+                        w.field("rating", previous.rating)
+                        w.field("score", previous.score)
+                    }
+                } else {
+                    w.null()
+                }
+            }
+            w.array("principles") { w in
+                for standard in r.standards {
+                    for principle in standard.principles {
+                        let s = r.summary(standard: standard.id, principle: principle.id)
+                        w.object { w in
+                            w.field("coverage", s.coverage)
+                            w.field("id", principle.id)
+                            w.field("score", s.score)
+                            w.field("standard", standard.id)
+                            w.field("title", principle.title)
+                        }
+                    }
+                }
+            }
+            w.field("rating", overall.rating)
+            if progress != nil { w.field("ratingWithoutWaivers", r.overallWithoutWaivers.rating) }
+            w.key("reimbursementsDue"); w.value(Self.money(r.reimbursementsDue))
+            w.array("requirements") { w in
+                for req in r.requirements {
+                    w.object { w in
+                        w.field("claimContradicted", req.claimContradicted)
+                        w.field("id", req.requirement.id)
+                        w.field("principle", req.requirement.principle)
+                        w.field("severity", req.severity.rawValue)
+                        w.field("standard", req.standard)
+                        w.field("status", req.status.rawValue)
+                        w.field("title", req.requirement.title)
+                        w.field("verified", req.requirement.verified)
+                        if progress != nil { w.field("waived", req.waiver != nil) }
+                        w.field("weight", req.requirement.weight)
+                    }
+                }
+            }
+            w.field("schemaVersion", AuditReport.schemaVersion)
+            w.field("score", overall.score)
+            if let progress { w.field("scoreChange", progress.scoreChange(overall.score)) }
+            if progress != nil { w.field("scoreWithoutWaivers", r.overallWithoutWaivers.score) }
+            w.array("standards") { w in
+                for standard in r.standards {
+                    let s = r.summary(standard: standard.id)
+                    w.object { w in
+                        w.field("coverage", s.coverage)
+                        w.field("id", standard.id)
+                        w.field("rating", s.rating)
+                        w.field("score", s.score)
+                        w.field("sha256", standard.sha256)
+                        w.field("title", standard.title)
+                        w.field("version", standard.version)
+                    }
+                }
+            }
+            w.object("tool") { w in
+                w.field("name", "fairrecruit")
+                w.field("version", report.toolVersion)
+            }
+            if let progress { w.array("waivers") { w in for outcome in progress.waivers { Self.waiver(outcome, to: &w) } } }
+        }
     }
 
-    /// The fields an audit with a history, baseline or waivers adds at the top level (§7).
-    static func addProgress(_ progress: AuditProgress, of r: AuditResult, to document: inout [String: JSONValue]) {
-        let without = r.overallWithoutWaivers
-        document["scoreWithoutWaivers"] = number(without.score)
-        document["ratingWithoutWaivers"] = .string(without.rating)
-        document["previous"] = progress.previous.map { previous in
-            .object(["asOf": .string(previous.asOf.description), "score": number(previous.score), "rating": .string(previous.rating)])
-        } ?? .null
-        document["scoreChange"] = number(progress.scoreChange(r.overall.score))
-        document["waivers"] = .array(progress.waivers.map { outcome in
-            let w = outcome.waiver
-            return .object([
-                "requirement": .string("\(w.standard)/\(w.requirement)"), "agency": .string(w.agency),
-                "expires": .string(w.expires.description), "applied": .bool(outcome.applied), "status": .string(outcome.status.rawValue),
-                "scope": w.isScoped ? .object(["workers": .array(w.workers.map { .string($0) }),
-                                               "destinations": .array(w.destinations.map { .string($0) })]) : .null,
-                "reason": .string(w.reason), "approver": .string(w.approver),
-            ])
-        })
+    /// A waiver and what became of it: written only by an audit with a history, baseline or waivers (§7).
+    static func waiver(_ outcome: WaiverOutcome, to w: inout JSONWriter) {
+        let waiver = outcome.waiver
+        w.object { w in
+            w.field("agency", waiver.agency)
+            w.field("applied", outcome.applied)
+            w.field("approver", waiver.approver)
+            w.field("expires", waiver.expires)
+            w.field("reason", waiver.reason)
+            w.field("requirement", "\(waiver.standard)/\(waiver.requirement)")
+            w.key("scope")
+            if waiver.isScoped {
+                w.object { w in
+                    w.array("destinations", waiver.destinations)
+                    w.array("workers", waiver.workers)
+                }
+            } else {
+                w.null()
+            }
+            w.field("status", outcome.status.rawValue)
+        }
     }
+
+    // The input files, money totals and numbers are few, and the portfolio writes them too: as values.
 
     /// One input file's accounting (§7, §8); `rowsOtherEmployer` only with `batch --employer`.
     static func input(_ input: InputReport) -> JSONValue {
@@ -110,61 +182,95 @@ public struct JSONReporter: SingleFileReporter {
         .array(totals.map { .object(["currency": .string($0.currency), "amount": .number($0.amount.description)]) })
     }
 
-    static func finding(_ f: Finding, progress: Bool) -> JSONValue {
-        var fields: [String: JSONValue] = [
-            "id": .string(f.id), "standard": .string(f.standard), "requirement": .string(f.requirement),
-            "status": .string(f.status.rawValue), "severity": .string(f.severity.rawValue), "message": .string(f.message),
-            "citation": .optional(f.citation), "verified": .bool(f.verified), "claimContradicted": .bool(f.claimContradicted),
-            "workersAffected": .int(f.workersAffected), "workersAssessed": .int(f.workersAssessed),
-            "workersRemedied": .int(f.workersRemedied), "workersUnclassified": .int(f.workersUnclassified),
-            "evidence": .array(f.evidence.prefix(AuditReport.maxEvidence).map { .object(["file": .string($0.file), "line": .int($0.line)]) }),
-            "evidenceCount": .int(f.evidence.count),
-        ]
-        fields["workers"] = .array(f.workers.map { .string($0) })
-        if let cell = f.gradingCell { fields["gradingCell"] = .string(cell) }
-        if progress {
-            fields["change"] = .optional(f.change?.rawValue)
-            let counts = f.changeCounts ?? ChangeCounts()
-            fields["changeCounts"] = .object(["new": .int(counts.new), "unchanged": .int(counts.unchanged),
-                                              "regressed": .int(counts.regressed), "fixed": .int(counts.fixed)])
-            fields["waived"] = .bool(f.waived)
+    static func finding(_ f: Finding, progress: Bool, to w: inout JSONWriter) {
+        w.object { w in
+            if progress {
+                w.field("change", f.change?.rawValue)
+                let counts = f.changeCounts ?? ChangeCounts()
+                w.object("changeCounts") { w in
+                    w.field("fixed", counts.fixed)
+                    w.field("new", counts.new)
+                    w.field("regressed", counts.regressed)
+                    w.field("unchanged", counts.unchanged)
+                }
+            }
+            w.field("citation", f.citation)
+            w.field("claimContradicted", f.claimContradicted)
+            w.array("evidence") { w in
+                for location in f.evidence.prefix(AuditReport.maxEvidence) {
+                    w.object { w in
+                        w.field("file", location.file)
+                        w.field("line", location.line)
+                    }
+                }
+            }
+            w.field("evidenceCount", f.evidence.count)
+            if let cell = f.gradingCell { w.field("gradingCell", cell) }
+            w.field("id", f.id)
+            w.field("message", f.message)
+            w.field("requirement", f.requirement)
+            w.field("severity", f.severity.rawValue)
+            w.field("standard", f.standard)
+            w.field("status", f.status.rawValue)
+            w.field("verified", f.verified)
+            if progress { w.field("waived", f.waived) }
+            w.array("workers", f.workers)
+            w.field("workersAffected", f.workersAffected)
+            w.field("workersAssessed", f.workersAssessed)
+            w.field("workersRemedied", f.workersRemedied)
+            w.field("workersUnclassified", f.workersUnclassified)
         }
-        return .object(fields)
     }
 
-    static func fees(_ fees: FeeSummary, workersFromRecords: Bool) -> JSONValue {
-        .object([
-            "records": .int(fees.records), "workers": .int(fees.workers), "workersCharged": .int(fees.workersCharged),
-            "workerBorne": money(fees.workerBorne), "costToWageMean": number(fees.costToWageMean),
-            "costToWageMedian": number(fees.costToWageMedian), "workersWithoutWage": .int(fees.workersWithoutWage),
-            "denominator": .int(fees.denominator),
-            "workersCountedFrom": .string(workersFromRecords ? "records" : "roster"),
-        ])
+    static func fees(_ fees: FeeSummary, workersFromRecords: Bool, to w: inout JSONWriter) {
+        w.object { w in
+            w.field("costToWageMean", fees.costToWageMean)
+            w.field("costToWageMedian", fees.costToWageMedian)
+            w.field("denominator", fees.denominator)
+            w.field("records", fees.records)
+            w.key("workerBorne"); w.value(money(fees.workerBorne))
+            w.field("workers", fees.workers)
+            w.field("workersCharged", fees.workersCharged)
+            w.field("workersCountedFrom", workersFromRecords ? "records" : "roster")
+            w.field("workersWithoutWage", fees.workersWithoutWage)
+        }
     }
 
-    static func action(_ a: Action, progress: Bool) -> JSONValue {
-        var fields: [String: JSONValue] = [
-            "id": .string(a.id), "severity": .string(a.severity.rawValue), "title": .string(a.title),
-            "steps": .string(a.steps), "evidence": .string(a.evidence),
-            "dueDate": .string(a.dueDate.description), "owner": .string(a.owner.rawValue),
-            "scoreGain": a.scoreGainTenths.map { .number(ExactDecimal(scaled: Int128($0) * 100_000).description) } ?? .null,
-            "citation": .optional(a.citation),
-            "reimbursements": .array(a.reimbursements.map { r in
-                .object([
-                    "workerId": .string(r.workerID), "amount": .number(r.amount.description), "currency": .string(r.currency),
-                    "payer": .string(r.payer.rawValue), "employer": .optional(r.employer),
-                    "records": .array(zip(r.records, r.recordIDs).map { location, id in
-                        .object(["file": .string(location.file), "line": .int(location.line), "recordId": .optional(id)])
-                    }),
-                ])
-            }),
-        ]
-        if progress {
-            fields["state"] = .string(a.state.rawValue)
-            fields["overdue"] = .bool(a.overdue)
-            fields["firstDetected"] = .string(a.firstDetected.description)
-            fields["waived"] = .bool(a.waived)
+    static func action(_ a: Action, progress: Bool, to w: inout JSONWriter) {
+        w.object { w in
+            w.field("citation", a.citation)
+            w.field("dueDate", a.dueDate)
+            w.field("evidence", a.evidence)
+            if progress { w.field("firstDetected", a.firstDetected) }
+            w.field("id", a.id)
+            if progress { w.field("overdue", a.overdue) }
+            w.field("owner", a.owner.rawValue)
+            w.array("reimbursements") { w in
+                for r in a.reimbursements {
+                    w.object { w in
+                        w.field("amount", r.amount)
+                        w.field("currency", r.currency)
+                        w.field("employer", r.employer)
+                        w.field("payer", r.payer.rawValue)
+                        w.array("records") { w in
+                            for (location, id) in zip(r.records, r.recordIDs) {
+                                w.object { w in
+                                    w.field("file", location.file)
+                                    w.field("line", location.line)
+                                    w.field("recordId", id)
+                                }
+                            }
+                        }
+                        w.field("workerId", r.workerID)
+                    }
+                }
+            }
+            w.field("scoreGain", a.scoreGainTenths.map(Format.tenths))
+            w.field("severity", a.severity.rawValue)
+            if progress { w.field("state", a.state.rawValue) }
+            w.field("steps", a.steps)
+            w.field("title", a.title)
+            if progress { w.field("waived", a.waived) }
         }
-        return .object(fields)
     }
 }

@@ -6,170 +6,192 @@ public struct MarkdownReporter: SingleFileReporter {
     public init() {}
     public var fileName: String { "report.md" }
 
-    public func render(_ report: AuditReport) -> String {
+    /// A generous guess at the file's size, so that its bytes are not copied as they grow
+    /// (a large allocation's pages that are never written take no memory).
+    static func estimatedSize(_ report: AuditReport) -> Int {
+        let r = report.result
+        let reimbursements = r.actions.reduce(0) { total, action in
+            action.reimbursements.reduce(total) { $0 + 200 + 64 * $1.records.count }
+        }
+        return 64 * 1024 + reimbursements + 300 * r.pendingRefunds.count + 300 * report.dataQuality.count
+    }
+
+    public func bytes(for report: AuditReport) -> [UInt8] {
         let r = report.result
         let overall = r.overall
-        var out: [String] = []
+        var out = OutputBuffer(capacity: Self.estimatedSize(report))
         let name = report.agencyName.map { " — \(md($0))" } ?? ""
-        out.append("# FairRecruit audit: \(md(r.agencyID))\(name)")
-        out.append("")
-        out.append("Audit date \(r.asOf) · fairrecruit \(md(report.toolVersion))")
-        out.append("")
-        out.append("| score | rating | coverage | reimbursements due |")
-        out.append("|---|---|---|---|")
-        out.append("| \(Format.score(overall.score)) | **\(overall.rating)** | \(Format.coverage(overall.coverage)) | \(Format.money(r.reimbursementsDue)) |")
-        out.append("")
-        out.append("Rating: A ≥ 90, B ≥ 75, C ≥ 60, D ≥ 40, else E; a critical requirement not met caps it at D; coverage below 0.8 gives NR (not rated).")
-        out.append("")
-        if let progress = r.progress { out += progressSection(progress, r) }
+        out.line("# FairRecruit audit: \(md(r.agencyID))\(name)")
+        out.line()
+        out.line("Audit date \(r.asOf) · fairrecruit \(md(report.toolVersion))")
+        out.line()
+        out.line("| score | rating | coverage | reimbursements due |")
+        out.line("|---|---|---|---|")
+        out.line("| \(Format.score(overall.score)) | **\(overall.rating)** | \(Format.coverage(overall.coverage)) | \(Format.money(r.reimbursementsDue)) |")
+        out.line()
+        out.line("Rating: A ≥ 90, B ≥ 75, C ≥ 60, D ≥ 40, else E; a critical requirement not met caps it at D; coverage below 0.8 gives NR (not rated).")
+        out.line()
+        if let progress = r.progress { progressSection(progress, r, into: &out) }
 
-        out.append("## Standards")
-        out.append("")
-        out.append("| standard | version | score | rating | coverage |")
-        out.append("|---|---|---|---|---|")
+        out.line("## Standards")
+        out.line()
+        out.line("| standard | version | score | rating | coverage |")
+        out.line("|---|---|---|---|---|")
         for standard in r.standards {
             let s = r.summary(standard: standard.id)
-            out.append("| \(md(standard.title)) (`\(code(standard.id))`) | \(md(standard.version)) | \(Format.score(s.score)) | \(s.rating) | \(Format.coverage(s.coverage)) |")
+            out.line("| \(md(standard.title)) (`\(code(standard.id))`) | \(md(standard.version)) | \(Format.score(s.score)) | \(s.rating) | \(Format.coverage(s.coverage)) |")
         }
-        out.append("")
-        out.append("| standard | principle | score | coverage |")
-        out.append("|---|---|---|---|")
+        out.line()
+        out.line("| standard | principle | score | coverage |")
+        out.line("|---|---|---|---|")
         for standard in r.standards {
             for principle in standard.principles {
                 let s = r.summary(standard: standard.id, principle: principle.id)
-                out.append("| `\(code(standard.id))` | \(md(principle.title)) | \(Format.score(s.score)) | \(Format.coverage(s.coverage)) |")
+                out.line("| `\(code(standard.id))` | \(md(principle.title)) | \(Format.score(s.score)) | \(Format.coverage(s.coverage)) |")
             }
         }
-        out.append("")
+        out.line()
 
-        out.append("## Requirements")
-        out.append("")
-        out.append("| requirement | severity | weight | status |")
-        out.append("|---|---|---|---|")
+        out.line("## Requirements")
+        out.line()
+        out.line("| requirement | severity | weight | status |")
+        out.line("|---|---|---|---|")
         for req in r.requirements {
             var flags: [String] = []
             if req.claimContradicted { flags.append("claim contradicted") }
             if req.waiver != nil { flags.append("waived") }
             if !req.requirement.verified { flags.append("unverified") }
             let suffix = flags.isEmpty ? "" : " (\(flags.joined(separator: ", ")))"
-            out.append("| `\(code(req.standard))/\(code(req.requirement.id))` \(md(req.requirement.title)) | \(req.severity.rawValue) | \(req.requirement.weight) | \(Format.status(req.status))\(suffix) |")
+            out.line("| `\(code(req.standard))/\(code(req.requirement.id))` \(md(req.requirement.title)) | \(req.severity.rawValue) | \(req.requirement.weight) | \(Format.status(req.status))\(suffix) |")
         }
-        out.append("")
+        out.line()
 
-        out.append("## Findings")
-        out.append("")
-        if r.findings.isEmpty { out.append("No findings.") ; out.append("") }
+        out.line("## Findings")
+        out.line()
+        if r.findings.isEmpty { out.line("No findings.") ; out.line() }
         for f in r.findings {
-            out.append("### \(f.severity.rawValue.uppercased()): `\(code(f.id))`" + (f.change.map { " (\($0.rawValue))" } ?? ""))
-            out.append("")
-            out.append(Format.sentence(md(f.message)))
+            out.line("### \(f.severity.rawValue.uppercased()): `\(code(f.id))`" + (f.change.map { " (\($0.rawValue))" } ?? ""))
+            out.line()
+            out.line(Format.sentence(md(f.message)))
             if let counts = f.changeCounts, !f.workers.isEmpty {
-                out.append("")
-                out.append("Since the previous audit: \(Format.changeCounts(counts)) worker(s).")
+                out.line()
+                out.line("Since the previous audit: \(Format.changeCounts(counts)) worker(s).")
             }
-            if f.waived { out.append(""); out.append("Waived: an accepted exception covers it (see Waivers).") }
+            if f.waived { out.line(); out.line("Waived: an accepted exception covers it (see Waivers).") }
             if f.workersAssessed > 0 || f.workersAffected > 0 {
-                out.append("")
-                out.append("Workers: \(f.workersAffected) affected, \(f.workersRemedied) remedied in time, \(f.workersAssessed) assessed" +
+                out.line()
+                out.line("Workers: \(f.workersAffected) affected, \(f.workersRemedied) remedied in time, \(f.workersAssessed) assessed" +
                            (f.workersUnclassified > 0 ? ", \(f.workersUnclassified) not assessed." : "."))
             }
-            if let cell = f.gradingCell { out.append(""); out.append("Graded severity from \(md(cell)).") }
-            if let citation = f.citation { out.append(""); out.append("Legal basis: \(md(citation)).") }
-            if !f.verified { out.append(""); out.append("This requirement's source is not confirmed (verified: false).") }
+            if let cell = f.gradingCell { out.line(); out.line("Graded severity from \(md(cell)).") }
+            if let citation = f.citation { out.line(); out.line("Legal basis: \(md(citation)).") }
+            if !f.verified { out.line(); out.line("This requirement's source is not confirmed (verified: false).") }
             if !f.evidence.isEmpty {
                 let shown = f.evidence.prefix(AuditReport.maxEvidence).map { "\(md($0.file)):\($0.line)" }.joined(separator: ", ")
                 let more = f.evidence.count > AuditReport.maxEvidence ? " and \(f.evidence.count - AuditReport.maxEvidence) more (see findings.csv)" : ""
-                out.append("")
-                out.append("Evidence: \(shown)\(more).")
+                out.line()
+                out.line("Evidence: \(shown)\(more).")
             }
-            out.append("")
+            out.line()
         }
 
         if let fixed = r.progress?.fixedFindings, !fixed.isEmpty {
-            out.append("### Fixed since the previous audit")
-            out.append("")
+            out.line("### Fixed since the previous audit")
+            out.line()
             for f in fixed {
-                out.append("- `\(code(f.id))` (\(f.severity.rawValue)), now \(Format.status(f.status)): \(md(f.message))")
+                out.line("- `\(code(f.id))` (\(f.severity.rawValue)), now \(Format.status(f.status)): \(md(f.message))")
             }
-            out.append("")
+            out.line()
         }
 
-        out.append("## Action plan")
-        out.append("")
-        if r.actions.isEmpty { out.append("Nothing to do.") ; out.append("") }
+        out.line("## Action plan")
+        out.line()
+        if r.actions.isEmpty { out.line("Nothing to do.") ; out.line() }
         else {
             let tracked = r.progress != nil
-            out.append("| action | severity | due | owner | score gain |" + (tracked ? " first detected | state |" : ""))
-            out.append("|---|---|---|---|---|" + (tracked ? "---|---|" : ""))
+            out.line("| action | severity | due | owner | score gain |" + (tracked ? " first detected | state |" : ""))
+            out.line("|---|---|---|---|---|" + (tracked ? "---|---|" : ""))
             for a in r.actions {
                 let gain = Format.gain(a.scoreGainTenths)
                 let due = a.overdue ? "**\(a.dueDate) overdue**" : "\(a.dueDate)"
                 let state = Format.words(a.state.rawValue) + (a.waived ? " (waived)" : "")
-                out.append("| `\(code(a.id))` \(md(a.title)) | \(a.severity.rawValue) | \(due) | \(a.owner.rawValue) | \(gain) |"
+                out.line("| `\(code(a.id))` \(md(a.title)) | \(a.severity.rawValue) | \(due) | \(a.owner.rawValue) | \(gain) |"
                            + (tracked ? " \(a.firstDetected) | \(state) |" : ""))
             }
-            out.append("")
+            out.line()
             for a in r.actions {
-                out.append("**`\(code(a.id))`** — \(md(a.steps))" + (a.evidence.isEmpty ? "" : " Evidence to close: \(md(a.evidence))"))
-                out.append("")
+                out.line("**`\(code(a.id))`** — \(md(a.steps))" + (a.evidence.isEmpty ? "" : " Evidence to close: \(md(a.evidence))"))
+                out.line()
             }
         }
 
-        out.append("## Reimbursements")
-        out.append("")
-        let lines = r.actions.flatMap { a in a.reimbursements.map { (a, $0) } }
-        if lines.isEmpty {
-            out.append("No reimbursement is owed.")
+        out.line("## Reimbursements")
+        out.line()
+        if r.actions.allSatisfy({ $0.reimbursements.isEmpty }) {
+            out.line("No reimbursement is owed.")
         } else {
-            out.append("| action | worker | amount | payer | employer | records |")
-            out.append("|---|---|---|---|---|---|")
-            for (a, line) in lines {
-                let records = zip(line.records, line.recordIDs).map { location, id in
-                    "\(md(location.file)):\(location.line)" + (id.map { " (\(md($0)))" } ?? "")
-                }.joined(separator: ", ")
-                out.append("| `\(code(a.id))` | \(md(line.workerID)) | \(Format.amount(line.amount)) \(line.currency) | \(line.payer.rawValue) | \(md(line.employer ?? "")) | \(records) |")
+            out.line("| action | worker | amount | payer | employer | records |")
+            out.line("|---|---|---|---|---|---|")
+            // One row per worker, a large agency's longest section: written piece by piece.
+            for a in r.actions {
+                for reimbursement in a.reimbursements {
+                    out.append("| `"); out.appendCode(a.id); out.append("` | "); out.appendMarkdown(reimbursement.workerID)
+                    out.append(" | "); out.append(reimbursement.amount, minimumFractionDigits: 2); out.append(" "); out.append(reimbursement.currency)
+                    out.append(" | "); out.append(reimbursement.payer.rawValue); out.append(" | "); out.appendMarkdown(reimbursement.employer ?? "")
+                    out.append(" | ")
+                    for (i, (location, id)) in zip(reimbursement.records, reimbursement.recordIDs).enumerated() {
+                        if i > 0 { out.append(", ") }
+                        out.appendMarkdown(location.file); out.append(":"); out.append(location.line)
+                        if let id { out.append(" ("); out.appendMarkdown(id); out.append(")") }
+                    }
+                    out.line(" |")
+                }
             }
-            out.append("")
-            out.append("Total due (each record counted once, at the largest amount owed for it): \(Format.money(r.reimbursementsDue)).")
+            out.line()
+            out.line("Total due (each record counted once, at the largest amount owed for it): \(Format.money(r.reimbursementsDue)).")
         }
-        out.append("")
+        out.line()
         if !r.pendingRefunds.isEmpty {
-            out.append("Refunds not yet due:")
-            out.append("")
+            out.line("Refunds not yet due:")
+            out.line()
             for p in r.pendingRefunds {
-                out.append("- \(md(p.workerID)): \(Format.amount(p.amount)) \(p.currency) by \(p.dueDate) (`\(code(p.standard))/\(code(p.requirement))`, \(md(p.location.file)):\(p.location.line))")
+                out.append("- "); out.appendMarkdown(p.workerID); out.append(": "); out.append(p.amount, minimumFractionDigits: 2)
+                out.append(" "); out.append(p.currency); out.append(" by "); out.append(p.dueDate)
+                out.append(" (`"); out.appendCode(p.standard); out.append("/"); out.appendCode(p.requirement); out.append("`, ")
+                out.appendMarkdown(p.location.file); out.append(":"); out.append(p.location.line); out.line(")")
             }
-            out.append("")
+            out.line()
         }
 
-        out.append("## Recruitment costs (SDG 10.7.1 method)")
-        out.append("")
+        out.line("## Recruitment costs (SDG 10.7.1 method)")
+        out.line()
         let fees = r.fees
-        out.append("- Fee records: \(fees.records); workers: \(fees.workers)\(r.workersFromRecords ? " (counted from the fee records: no worker roster was given)" : ""); workers who paid: \(fees.workersCharged)")
-        out.append("- Worker-borne costs: \(Format.money(fees.workerBorne))")
-        out.append("- Cost in months of wage: mean \(Format.months(fees.costToWageMean)), median \(Format.months(fees.costToWageMedian)) over \(fees.denominator) worker(s) with a wage; \(fees.workersWithoutWage) without a wage excluded")
-        out.append("")
+        out.line("- Fee records: \(fees.records); workers: \(fees.workers)\(r.workersFromRecords ? " (counted from the fee records: no worker roster was given)" : ""); workers who paid: \(fees.workersCharged)")
+        out.line("- Worker-borne costs: \(Format.money(fees.workerBorne))")
+        out.line("- Cost in months of wage: mean \(Format.months(fees.costToWageMean)), median \(Format.months(fees.costToWageMedian)) over \(fees.denominator) worker(s) with a wage; \(fees.workersWithoutWage) without a wage excluded")
+        out.line()
 
-        out.append("## Inputs")
-        out.append("")
-        out.append("| file | format | read | accepted | rejected | other agencies |")
-        out.append("|---|---|---|---|---|---|")
+        out.line("## Inputs")
+        out.line()
+        out.line("| file | format | read | accepted | rejected | other agencies |")
+        out.line("|---|---|---|---|---|---|")
         for input in report.inputs {
-            out.append("| \(md(input.file)) | \(input.format) | \(input.rowsRead) | \(input.rowsAccepted) | \(input.rowsRejected) | \(input.rowsOtherAgency + (input.rowsOtherEmployer ?? 0)) |")
+            out.line("| \(md(input.file)) | \(input.format) | \(input.rowsRead) | \(input.rowsAccepted) | \(input.rowsRejected) | \(input.rowsOtherAgency + (input.rowsOtherEmployer ?? 0)) |")
         }
-        out.append("")
-        if let note = ReportView.otherEmployerNote(report.inputs) { out.append(md(note)); out.append("") }
-        out += Self.rejectedRows(report.inputs)
+        out.line()
+        if let note = ReportView.otherEmployerNote(report.inputs) { out.line(md(note)); out.line() }
+        for text in Self.rejectedRows(report.inputs) { out.line(text) }
         if !report.dataQuality.isEmpty {
-            out.append("## Data quality")
-            out.append("")
+            out.line("## Data quality")
+            out.line()
             for note in report.dataQuality {
-                out.append("- \(md(note.location.file)):\(note.location.line) `\(note.code)`: \(md(note.message))")
+                out.append("- "); out.appendMarkdown(note.location.file); out.append(":"); out.append(note.location.line)
+                out.append(" `"); out.append(note.code); out.append("`: "); out.appendMarkdown(note.message); out.line()
             }
-            out.append("")
+            out.line()
         }
-        out.append("Standards used: " + r.standards.map { "`\(code($0.id))` \(md($0.version)) (sha256 \($0.sha256.prefix(12))…)" }.joined(separator: "; ") + ".")
-        return out.joined(separator: "\n") + "\n"
+        out.line("Standards used: " + r.standards.map { "`\(code($0.id))` \(md($0.version)) (sha256 \($0.sha256.prefix(12))…)" }.joined(separator: "; ") + ".")
+        return out.bytes
     }
 
     /// Each input file's rejected rows, at most `AuditReport.maxRejections` per file.
@@ -191,42 +213,58 @@ public struct MarkdownReporter: SingleFileReporter {
     }
 
     /// Comparison with the previous audit, scores with and without waivers, and the waivers.
-    private func progressSection(_ progress: AuditProgress, _ r: AuditResult) -> [String] {
-        var out = ["## Progress", ""]
+    private func progressSection(_ progress: AuditProgress, _ r: AuditResult, into out: inout OutputBuffer) {
+        out.line("## Progress")
+        out.line()
         let overall = r.overall
         if let previous = progress.previous {
             let change = progress.scoreChange(overall.score).map { " (\($0.isNegative ? "" : "+")\($0.formatted(minimumFractionDigits: 1)))" } ?? ""
-            out.append("Compared with the audit of \(previous.asOf): score \(Format.score(previous.score)) → \(Format.score(overall.score))\(change), rating \(md(previous.rating)) → \(overall.rating).")
+            out.line("Compared with the audit of \(previous.asOf): score \(Format.score(previous.score)) → \(Format.score(overall.score))\(change), rating \(md(previous.rating)) → \(overall.rating).")
         } else {
-            out.append("No earlier audit of this agency to compare with: every finding is new.")
+            out.line("No earlier audit of this agency to compare with: every finding is new.")
         }
-        out.append("")
+        out.line()
         let counts = (r.findings + progress.fixedFindings).changeTally
         let overdue = r.actions.filter(\.overdue).count
-        out.append("Findings: \(counts[.new] ?? 0) new, \(counts[.regressed] ?? 0) regressed, \(counts[.unchanged] ?? 0) unchanged, \(counts[.fixed] ?? 0) fixed. Actions overdue: \(overdue).")
-        out.append("")
+        out.line("Findings: \(counts[.new] ?? 0) new, \(counts[.regressed] ?? 0) regressed, \(counts[.unchanged] ?? 0) unchanged, \(counts[.fixed] ?? 0) fixed. Actions overdue: \(overdue).")
+        out.line()
         let without = r.overallWithoutWaivers
-        out.append("Score without waivers: \(Format.score(without.score)), rating \(without.rating).")
-        out.append("")
+        out.line("Score without waivers: \(Format.score(without.score)), rating \(without.rating).")
+        out.line()
         if !progress.waivers.isEmpty {
-            out.append("### Waivers")
-            out.append("")
-            out.append("| requirement | scope | expires | status | approver | reason |")
-            out.append("|---|---|---|---|---|---|")
+            out.line("### Waivers")
+            out.line()
+            out.line("| requirement | scope | expires | status | approver | reason |")
+            out.line("|---|---|---|---|---|---|")
             for outcome in progress.waivers {
                 let w = outcome.waiver
                 let scope = w.isScoped
                     ? ([w.workers.isEmpty ? nil : "workers " + w.workers.map(md).joined(separator: ", "),
                         w.destinations.isEmpty ? nil : "to " + w.destinations.joined(separator: ", ")].compactMap { $0 }.joined(separator: "; "))
                     : "whole requirement"
-                out.append("| `\(code(w.standard))/\(code(w.requirement))` | \(scope) | \(w.expires) | \(Format.words(outcome.status.rawValue)) | \(md(w.approver)) | \(md(w.reason)) |")
+                out.line("| `\(code(w.standard))/\(code(w.requirement))` | \(scope) | \(w.expires) | \(Format.words(outcome.status.rawValue)) | \(md(w.approver)) | \(md(w.reason)) |")
             }
-            out.append("")
-            out.append("A waived requirement is left out of the score (never counted as met); a scoped waiver rescores it without the placements it covers. Expired waivers no longer apply. Waivers never change what workers are owed.")
-            out.append("")
+            out.line()
+            out.line("A waived requirement is left out of the score (never counted as met); a scoped waiver rescores it without the placements it covers. Expired waivers no longer apply. Waivers never change what workers are owed.")
+            out.line()
         }
-        return out
     }
+}
+
+extension OutputBuffer {
+    /// Input-derived text escaped as ``md(_:)`` escapes it.
+    mutating func appendMarkdown(_ text: String) {
+        // Most text has nothing to escape (none of md's characters): copy it whole.
+        if text.utf8.contains(where: { Self.markdownSpecial[Int($0)] }) { append(md(text)) } else { append(text) }
+    }
+
+    /// Text inside a code span, as ``code(_:)`` writes it.
+    mutating func appendCode(_ text: String) {
+        if text.utf8.contains(UInt8(ascii: "`")) { append(code(text)) } else { append(text) }
+    }
+
+    /// The bytes that ``md(_:)`` may change.
+    private static let markdownSpecial: [Bool] = (0...255).map { Array("|*_[]<>`\\#\n\r".utf8).contains(UInt8($0)) }
 }
 
 /// Escapes input-derived text for Markdown: `| * _ [ ] < > \`` and backslashes; line breaks become spaces.

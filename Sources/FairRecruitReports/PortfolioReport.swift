@@ -162,7 +162,7 @@ public struct PortfolioCSVReporter: PortfolioReporter {
         }
         let rejections: [[Cell]] = report.rejections.map { [.optional($0.agency), .text($0.file), .int($0.line), .text($0.reason)] }
         return zip(Self.columns, [league, corridors, employers, requirements, rejections]).map { table, rows in
-            ReportFile(name: table.file, contents: CSVReporter.csv(header: table.columns, rows: rows))
+            ReportFile(name: table.file, bytes: CSVReporter.csv(header: table.columns, rows: rows))
         }
     }
 }

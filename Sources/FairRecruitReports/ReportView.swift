@@ -1,4 +1,5 @@
 import FairRecruitCore
+import Mustache
 
 /// What `report.html.mustache` renders: plain structs of text already formatted, flags, lists,
 /// and chart geometry computed here (templates have no arithmetic). Field names are the template
@@ -96,9 +97,31 @@ struct ReportView {
         let newCount, regressedCount, unchangedCount, fixedCount, overdueCount: Int
         let waivers: [WaiverRow]
     }
-    struct ScheduleRow {
+    /// One per fee record owed: a million for the largest agencies, so it names its fields to the
+    /// template itself (``child(named:)``) rather than through reflection.
+    struct ScheduleRow: MustacheParent {
         let worker, record, category, paidOn, amount, currency, payer, due, requirements: String
         let employer, recordID: String?
+
+        /// What reflection would find: each field by name, nil for a nil optional or another name.
+        /// Measured: an audit of 1M fee records with --format html took 95 s of CPU with Mirror
+        /// lookups (most of it here), 28 s this way; report.html byte-identical.
+        func child(named name: String) -> Any? {
+            switch name {
+            case "worker": worker
+            case "record": record
+            case "category": category
+            case "paidOn": paidOn
+            case "amount": amount
+            case "currency": currency
+            case "payer": payer
+            case "due": due
+            case "requirements": requirements
+            case "employer": employer
+            case "recordID": recordID
+            default: nil
+            }
+        }
     }
     struct PendingRow { let worker, amount, currency, due, requirement, pendingLocation: String }
     struct HistogramBin {
