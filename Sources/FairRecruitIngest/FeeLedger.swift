@@ -179,10 +179,9 @@ struct FeeIntake {
     }
 
     /// Numbers the row's agency and ids for the whole input.
-    private mutating func number(_ valid: ValidFee) -> StoredFee {
+    private mutating func number(_ valid: ValidFee) -> (fee: StoredFee, agency: Int32) {
         var fee = valid.fee
         if lastAgency.number < 0 || lastAgency.id != valid.agency { lastAgency = (valid.agency, store.agency(valid.agency)) }
-        fee.agency = lastAgency.number
         fee.file = UInt16(store.files.count - 1)
         func intern(_ text: String, _ interner: inout ByteInterner) -> Int32 {
             var text = text
@@ -193,7 +192,7 @@ struct FeeIntake {
         if let text = valid.sector { fee.sector = intern(text, &store.sectors) }
         if let text = valid.recordID { fee.recordID = recordID(text) }
         if let text = valid.repays { fee.repays = recordID(text) }
-        return fee
+        return (fee, lastAgency.number)
     }
 
     private mutating func recordID(_ text: String) -> Int32 {
@@ -206,13 +205,12 @@ struct FeeIntake {
     /// Rejects a duplicate record id or a placement whose attributes disagree with an earlier row;
     /// otherwise stores the row.
     private mutating func acceptAcrossRows(_ row: ValidFee) -> String? {
-        let numbered = number(row)
+        let (numbered, agency) = number(row)
         let worker = numbered.placement
-        let agency = numbered.agency
         let sharedKey = UInt64(UInt32(agency)) << 32 | UInt64(UInt32(bitPattern: numbered.recordID))
         if numbered.recordID >= 0 {
             let owner = recordIDOwner[Int(numbered.recordID)]
-            let first = owner < 0 ? nil : store[Int(owner)].agency == agency ? owner : sharedRecordIDs[sharedKey]
+            let first = owner < 0 ? nil : store.agency(of: store[Int(owner)]) == agency ? owner : sharedRecordIDs[sharedKey]
             if let first {
                 let at = store.location(store[Int(first)])
                 return "duplicate record_id '\(store.recordIDs.string(numbered.recordID))', first at \(at.file):\(at.line)"
@@ -221,7 +219,7 @@ struct FeeIntake {
         let key = UInt64(UInt32(agency)) << 42 ^ UInt64(UInt32(worker)) << 10 ^ UInt64(row.destination)
         let known = placementIndex[key]
         var placement = known.map { store.placements[Int($0)] }
-            ?? StoredPlacement(worker: worker, destination: row.destination, origin: row.origin, originAt: -1)
+            ?? StoredPlacement(agency: agency, worker: worker, destination: row.destination, origin: row.origin, originAt: -1)
         if known != nil, let conflict = conflict(row, placement) { return conflict }
         // Accepted: store the row, then what it told about its placement.
         let placementNumber = known ?? store.addPlacement(placement)
@@ -232,7 +230,7 @@ struct FeeIntake {
         if row.contractMonths != nil { fee.give(.contractMonths) }
         if row.contractSigned != nil { fee.give(.contractSigned) }
         if row.occupation != nil { fee.give(.occupation) }
-        let ordinal = Int32(store.append(fee, amount: row.amount, refunded: row.refunded))
+        let ordinal = Int32(store.append(fee, agency: agency, amount: row.amount, refund: row.refund))
         if placement.originAt < 0 { placement.originAt = ordinal }
         if let (wage, currency) = row.wage, placement.wageAt < 0 { placement.wage = wage; placement.wageCurrency = currency; placement.wageAt = ordinal }
         if let months = row.contractMonths, placement.contractMonthsAt < 0 { placement.contractMonths = months; placement.contractMonthsAt = ordinal }
@@ -280,7 +278,7 @@ struct FeeIntake {
     }
 
     private mutating func note(_ fee: StoredFee, _ code: String, _ message: String) {
-        notesByAgency[store.agencies[Int(fee.agency)], default: []].append(DataQualityNote(location: store.location(fee), code: code, message: message))
+        notesByAgency[store.agencies[Int(store.agency(of: fee))], default: []].append(DataQualityNote(location: store.location(fee), code: code, message: message))
     }
 
     /// Notes on rows that were kept: `repays` naming no recorded loan.

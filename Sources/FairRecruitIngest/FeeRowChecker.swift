@@ -29,7 +29,7 @@ enum CheckedFee: Sendable {
 struct ValidFee: Sendable {
     var fee: StoredFee
     var amount: ExactDecimal
-    var refunded: ExactDecimal = .zero
+    var refund: (amount: ExactDecimal, on: Int32)?
     var agency: String
     var worker: String
     var employer: String?
@@ -170,8 +170,7 @@ struct FeeRowChecker: Sendable {
             case .failure(let reason): return .failure(reason)
             }
             if on < paidOn { return .failure(Reason("refunded_on \(on) is before paid_on \(paidOn)")) }
-            parsed.refunded = refund
-            parsed.fee.refundedOn = Int32(on.ordinal)
+            parsed.refund = (refund, Int32(on.ordinal))
         }
         if let bytes = row[.monthlyWage] {
             guard let wage = ExactDecimal(utf8: bytes), wage.isPositive else {

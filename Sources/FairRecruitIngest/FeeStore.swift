@@ -2,7 +2,8 @@ import FairRecruitCore
 
 /// The accepted fee records of every agency, kept compact: a batch holds millions of them at once
 /// (a ``FeeRecord``, twelve Strings and a location, is about 300 bytes; a stored one is 64), and
-/// each agency's are turned back into ``FeeRecord``s only when it is audited.
+/// each agency's are turned back into ``FeeRecord``s only when it is audited. Refunds, which few
+/// payments have, are kept beside the records.
 public struct FeeStore: Sendable {
     /// The agencies of rows read so far (accepted or not), in first-seen order; an agency's index
     /// is its position here.
@@ -14,8 +15,10 @@ public struct FeeStore: Sendable {
     private var blocks: [[StoredFee]] = []
     private static let blockSize = 1 << 16
     private(set) var placements: [StoredPlacement] = []
-    /// Amounts that do not fit 64 bits of millionths, by ordinal and field (rare: over 9.2 × 10^12).
-    private var largeAmounts: [Int: ExactDecimal] = [:]
+    /// Amounts that do not fit 64 bits of millionths, by ordinal (rare: over 9.2 × 10^12).
+    private var largeAmounts: [Int32: ExactDecimal] = [:]
+    /// Refunds by ordinal.
+    private var refunds: [Int32: (amount: ExactDecimal, on: Int32)] = [:]
 
     // Texts by id.
     var files: [String] = []
@@ -61,17 +64,20 @@ public struct FeeStore: Sendable {
     /// The ordinals of an agency's records.
     func ordinals(ofAgency index: Int32) -> [UInt32] { byAgency[Int(index)] }
 
-    mutating func append(_ fee: StoredFee, amount: ExactDecimal, refunded: ExactDecimal) -> Int {
+    mutating func append(_ fee: StoredFee, agency: Int32, amount: ExactDecimal, refund: (amount: ExactDecimal, on: Int32)?) -> Int {
         var fee = fee
         let ordinal = count
-        fee.amount = store(amount, ordinal: ordinal, field: 0)
-        fee.refundedAmount = store(refunded, ordinal: ordinal, field: 1)
+        if let small = Int64(exactly: amount.scaled), small != Int64.min { fee.amount = small } else {
+            fee.amount = Int64.min
+            largeAmounts[Int32(ordinal)] = amount
+        }
+        if let refund { refunds[Int32(ordinal)] = refund }
         if blocks.isEmpty || blocks[blocks.count - 1].count == Self.blockSize {
             blocks.append([])
             blocks[blocks.count - 1].reserveCapacity(Self.blockSize)
         }
         blocks[blocks.count - 1].append(fee)
-        byAgency[Int(fee.agency)].append(UInt32(ordinal))
+        byAgency[Int(agency)].append(UInt32(ordinal))
         return ordinal
     }
 
@@ -82,15 +88,8 @@ public struct FeeStore: Sendable {
 
     mutating func updatePlacement(_ index: Int32, _ change: (inout StoredPlacement) -> Void) { change(&placements[Int(index)]) }
 
-    private mutating func store(_ value: ExactDecimal, ordinal: Int, field: Int) -> Int64 {
-        if let small = Int64(exactly: value.scaled), small != Int64.min { return small }
-        largeAmounts[ordinal * 2 + field] = value
-        return Int64.min
-    }
-
-    private func amount(_ stored: Int64, ordinal: Int, field: Int) -> ExactDecimal {
-        stored == Int64.min ? largeAmounts[ordinal * 2 + field]! : ExactDecimal(scaled: Int128(stored))
-    }
+    /// The agency of a stored record, by number.
+    func agency(of fee: StoredFee) -> Int32 { placements[Int(fee.placement)].agency }
 
     func location(_ fee: StoredFee) -> SourceLocation { SourceLocation(file: files[Int(fee.file)], line: Int(fee.line)) }
 
@@ -98,16 +97,17 @@ public struct FeeStore: Sendable {
         let fee = self[ordinal]
         let placement = placements[Int(fee.placement)]
         var record = FeeRecord(
-            agencyID: agencies[Int(fee.agency)], workerID: workers.string(placement.worker),
+            agencyID: agencies[Int(placement.agency)], workerID: workers.string(placement.worker),
             origin: codes.text(placement.origin), destination: codes.text(placement.destination),
-            category: codes.text(fee.category), amount: amount(fee.amount, ordinal: ordinal, field: 0),
+            category: codes.text(fee.category),
+            amount: fee.amount == Int64.min ? largeAmounts[Int32(ordinal)]! : ExactDecimal(scaled: Int128(fee.amount)),
             currency: codes.text(fee.currency), paidBy: StoredFee.payers[Int(fee.paidBy)], paidOn: Day(ordinal: Int(fee.paidOn)),
             location: location(fee))
         if fee.method > 0 { record.method = StoredFee.methods[Int(fee.method) - 1] }
         if fee.receipt > 0 { record.receipt = fee.receipt == 2 }
-        if fee.refundedOn != StoredFee.noDay {
-            record.refundedAmount = amount(fee.refundedAmount, ordinal: ordinal, field: 1)
-            record.refundedOn = Day(ordinal: Int(fee.refundedOn))
+        if let refund = refunds[Int32(ordinal)] {
+            record.refundedAmount = refund.amount
+            record.refundedOn = Day(ordinal: Int(refund.on))
         }
         if fee.gives(.wage), let wage = placement.wage {
             record.monthlyWage = wage
@@ -124,17 +124,15 @@ public struct FeeStore: Sendable {
     }
 }
 
-/// One accepted payment, compactly: texts as ids, amounts in millionths, dates as day numbers.
-/// The placement's attributes (origin, wage, contract, occupation) live once in its
-/// ``StoredPlacement``; `given` says which of them this row gave.
+/// One accepted payment in 48 bytes: texts as ids, the amount in millionths, dates as day numbers.
+/// The agency and the placement's attributes (origin, wage, contract, occupation) live once in
+/// its ``StoredPlacement``; `given` says which of them this row gave.
 struct StoredFee: Sendable {
     static let noDay = Int32.min
     // `allCases` builds a new array on every call.
     static let payers = Payer.allCases
     static let methods = PaymentMethod.allCases
     var amount: Int64 = 0
-    var refundedAmount: Int64 = 0
-    var agency: Int32 = 0
     var placement: Int32 = 0
     var recordID: Int32 = -1
     var repays: Int32 = -1
@@ -142,7 +140,6 @@ struct StoredFee: Sendable {
     var sector: Int32 = -1
     var line: Int32 = 0
     var paidOn: Int32 = 0
-    var refundedOn: Int32 = noDay
     var category: UInt16 = 0
     var currency: UInt16 = 0
     var file: UInt16 = 0
@@ -161,6 +158,7 @@ struct StoredFee: Sendable {
 
 /// A placement — an agency, a worker and a destination — and the attributes its rows agree on.
 struct StoredPlacement: Sendable {
+    var agency: Int32
     var worker: Int32
     var destination: UInt16
     var origin: UInt16
