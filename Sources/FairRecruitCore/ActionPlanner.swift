@@ -22,6 +22,8 @@ enum FindingBuilder {
 /// The improvement action plan (§5).
 struct ActionPlanner {
     let requirements: [RequirementResult]
+    /// Each requirement's ``RequirementResult/owedPerRecord``.
+    let owed: [[Owed]]
     let input: AuditInput
     let book: PlacementBook
 
@@ -40,7 +42,7 @@ struct ActionPlanner {
                     title: r.title, steps: r.remediation, evidence: r.evidence, owner: r.owner,
                     dueDate: detected(id) + result.deadlineDays,
                     scoreGainTenths: scoreGain(ifMet: i, current: current), citation: r.citation,
-                    reimbursements: reimbursements(result), firstDetected: detected(id),
+                    reimbursements: reimbursements(i), firstDetected: detected(id),
                     waived: waived && !result.scored.status.isFailing))
             }
             for check in result.checks where check.claimContradicted {
@@ -99,23 +101,27 @@ struct ActionPlanner {
         return after - (current ?? 0)
     }
 
-    /// Per worker and currency, what the requirement's fee checks owe; a record owed by two
-    /// checks of the same requirement counts at the larger amount.
-    private func reimbursements(_ result: RequirementResult) -> [Reimbursement] {
-        let perRecord = result.owedPerRecord
-        struct Key: Hashable { var worker: String; var currency: String }
-        var grouped: [Key: [Int]] = [:]
-        for index in perRecord.keys {
-            let record = book.records[index]
-            grouped[Key(worker: record.workerID, currency: record.currency), default: []].append(index)
+    /// Per worker and currency, what requirement `index` owes (see ``RequirementResult/owedPerRecord``).
+    private func reimbursements(_ index: Int) -> [Reimbursement] {
+        // Grouped by worker and currency numbers rather than hashing two strings for every owed
+        // record. `owed` is in record order, so each group's records are too.
+        var groupOf: [Int: Int] = [:]
+        var groups: [[Owed]] = []
+        for owed in owed[index] {
+            let key = book.workerOfRecord[owed.record] * book.currencies.names.count + book.currencyOfRecord[owed.record]
+            if let group = groupOf[key] {
+                groups[group].append(owed)
+            } else {
+                groupOf[key] = groups.count
+                groups.append([owed])
+            }
         }
-        return grouped.map { key, indices in
-            let sorted = indices.sorted()
-            let employers = Set(sorted.compactMap { book.records[$0].employer })
+        return groups.map { group in
+            let first = book.records[group[0].record]
             return Reimbursement(
-                workerID: key.worker, amount: sorted.map { perRecord[$0]! }.sum(), currency: key.currency,
-                payer: result.requirement.owner, employer: employers.sorted().first,
-                records: sorted.map { book.records[$0].location }, recordIDs: sorted.map { book.records[$0].recordID })
+                workerID: first.workerID, amount: group.reduce(.zero) { $0 + $1.amount }, currency: first.currency,
+                payer: requirements[index].requirement.owner, employer: group.compactMap { book.records[$0.record].employer }.min(),
+                records: group.map { book.records[$0.record].location }, recordIDs: group.map { book.records[$0.record].recordID })
         }.sorted { ($0.workerID, $0.currency) < ($1.workerID, $1.currency) }
     }
 }
@@ -123,20 +129,22 @@ struct ActionPlanner {
 /// The SDG 10.7.1 cost indicator: worker-borne costs in months of wage (§4).
 enum FeeIndicator {
     static func summary(book: PlacementBook, input: AuditInput) -> FeeSummary {
-        var perCurrency: [String: ExactDecimal] = [:]
-        var charged = Set<String>()
+        // By currency and worker number rather than by name (see PlacementBook).
+        var perCurrency = [ExactDecimal?](repeating: nil, count: book.currencies.names.count)
+        var charged = [Bool](repeating: false, count: book.workerIDs.count)
         var placements: [PlacementCost] = []
+        placements.reserveCapacity(book.placements.count)
         var withoutWage = 0
         for placement in book.placements {
             var total = ExactDecimal.zero
             var convertible = true
             var paid = false
             for i in placement.records where book.counted[i] {
-                let r = book.records[i]
-                perCurrency[r.currency, default: .zero] += r.amount
-                if r.amount.isPositive { charged.insert(r.workerID); paid = true }
+                let amount = book.records[i].amount, currency = book.currencyOfRecord[i]
+                perCurrency[currency] = (perCurrency[currency] ?? .zero) + amount
+                if amount.isPositive { charged[placement.worker] = true; paid = true }
                 if let wageCurrency = placement.wageCurrency {
-                    if let converted = input.rates.convert(r.amount, from: r.currency, to: wageCurrency, on: r.paidOn) {
+                    if let converted = book.convert(amount, ofRecord: i, to: wageCurrency) {
                         total += converted
                     } else {
                         convertible = false
@@ -151,9 +159,12 @@ enum FeeIndicator {
         }
         let ratios = placements.compactMap(\.costToWage)
         let (mean, median) = FeeSummary.meanAndMedian(ratios)
+        let workerBorne = perCurrency.indices.compactMap { currency in
+            perCurrency[currency].map { (currency: book.currencies.names[currency], amount: $0) }
+        }
         return FeeSummary(
-            records: book.records.count, workers: Set(book.records.map(\.workerID)).count, workersCharged: charged.count,
-            workerBorne: perCurrency.sorted { $0.key < $1.key }.map { (currency: $0.key, amount: $0.value) },
+            records: book.records.count, workers: book.workerIDs.count, workersCharged: charged.count { $0 },
+            workerBorne: workerBorne.sorted { $0.currency < $1.currency },
             costToWageMean: mean, costToWageMedian: median, workersWithoutWage: withoutWage,
             denominator: ratios.count, placements: placements)
     }

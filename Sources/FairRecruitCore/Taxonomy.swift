@@ -153,6 +153,50 @@ public struct ExchangeRates: Sendable {
         guard let fromRate = rate(from, on: day), let toRate = rate(to, on: day) else { return nil }
         return ExactDecimal.multiply(amount, by: toRate, dividedBy: fromRate)
     }
+
+    /// The rates of one currency, sorted by date.
+    func dated(_ currency: String) -> [Rate] { rates[currency] ?? [] }
+}
+
+/// Currencies numbered for one audit, with their rates: the engine converts every record's amount,
+/// several times, and this spares two dictionary lookups by currency name for each.
+/// Converts exactly as ``ExchangeRates/convert(_:from:to:on:)``.
+struct CurrencyTable {
+    private(set) var names: [String] = []
+    private var numbers: [String: Int] = [:]
+    private var rates: [[ExchangeRates.Rate]] = []
+    private let source: ExchangeRates
+
+    /// Numbers every currency that has rates; records and wages may add others (without rates).
+    init(_ rates: ExchangeRates) {
+        source = rates
+        for currency in rates.currencies { _ = number(currency) }
+    }
+
+    /// The currency's number, adding it when new.
+    mutating func number(_ currency: String) -> Int {
+        if let known = numbers[currency] { return known }
+        numbers[currency] = names.count
+        names.append(currency)
+        rates.append(source.dated(currency))
+        return names.count - 1
+    }
+
+    /// Nil for a currency without rates that no record or wage names: nothing converts to it.
+    func number(ifKnown currency: String) -> Int? { numbers[currency] }
+
+    /// The latest rate dated on or before `day`, else the earliest.
+    func rate(_ currency: Int, on day: Day) -> ExactDecimal? {
+        guard var chosen = rates[currency].first else { return nil }
+        for rate in rates[currency] where rate.asOf <= day { chosen = rate }
+        return chosen.unitsPerUSD
+    }
+
+    func convert(_ amount: ExactDecimal, from: Int, to: Int, on day: Day) -> ExactDecimal? {
+        if from == to { return amount }
+        guard let fromRate = rate(from, on: day), let toRate = rate(to, on: day) else { return nil }
+        return ExactDecimal.multiply(amount, by: toRate, dividedBy: fromRate)
+    }
 }
 
 /// Edit-distance suggestion for "did you mean" messages.
