@@ -157,9 +157,11 @@ struct PlacementBook {
         workerOfRecord.reserveCapacity(records.count)
         categories.reserveCapacity(records.count)
         currencyOfRecord.reserveCapacity(records.count)
-        var p = 0, lastKey: PlacementKey?
-        for (i, record) in records.enumerated() {
-            let key = PlacementKey(record)
+        var p = 0, lastKey: PlacementKey?, currency = 0
+        // Fields are read in place: binding each record to a constant copied all of its strings,
+        // a quarter of the time spent here (perf).
+        for i in records.indices {
+            let key = PlacementKey(records[i])
             // A placement's records usually come together: compare with the last key before hashing it.
             if key != lastKey {
                 lastKey = key
@@ -168,27 +170,29 @@ struct PlacementBook {
                 } else {
                     p = placements.count
                     index[key] = p
-                    let worker = workers[record.workerID] ?? workerIDs.count
-                    if worker == workerIDs.count { workers[record.workerID] = worker; workerIDs.append(record.workerID) }
-                    placements.append(Placement(workerID: record.workerID, worker: worker, destination: record.destination,
-                                                origin: record.origin))
+                    let worker = workers[records[i].workerID] ?? workerIDs.count
+                    if worker == workerIDs.count { workers[records[i].workerID] = worker; workerIDs.append(records[i].workerID) }
+                    placements.append(Placement(workerID: records[i].workerID, worker: worker, destination: records[i].destination,
+                                                origin: records[i].origin))
                 }
             }
             placements[p].records.append(i)
             workerOfRecord.append(placements[p].worker)
             // Ingestion rejects conflicting rows, so the first value given is the placement's.
-            if placements[p].occupation == nil { placements[p].occupation = record.occupation }
-            if placements[p].monthlyWage == nil, let wage = record.monthlyWage {
+            if placements[p].occupation == nil { placements[p].occupation = records[i].occupation }
+            if placements[p].monthlyWage == nil, let wage = records[i].monthlyWage {
                 placements[p].monthlyWage = wage
-                placements[p].wageCurrency = currencies.number(record.wageCurrency ?? record.currency)
+                placements[p].wageCurrency = currencies.number(records[i].wageCurrency ?? records[i].currency)
             }
-            if placements[p].contractMonths == nil { placements[p].contractMonths = record.contractMonths }
-            if placements[p].contractSignedOn == nil { placements[p].contractSignedOn = record.contractSignedOn }
-            if placements[p].employer == nil { placements[p].employer = record.employer }
-            let category = categoryNumbers[record.category] ?? categoryCodes.count
-            if category == categoryCodes.count { categoryNumbers[record.category] = category; categoryCodes.append(record.category) }
+            if placements[p].contractMonths == nil { placements[p].contractMonths = records[i].contractMonths }
+            if placements[p].contractSignedOn == nil { placements[p].contractSignedOn = records[i].contractSignedOn }
+            if placements[p].employer == nil { placements[p].employer = records[i].employer }
+            let category = categoryNumbers[records[i].category] ?? categoryCodes.count
+            if category == categoryCodes.count { categoryNumbers[records[i].category] = category; categoryCodes.append(records[i].category) }
             categories.append(category)
-            currencyOfRecord.append(currencies.number(record.currency))
+            // Neighbours usually share a currency: compare before looking the name up.
+            if i == 0 || records[i].currency != records[i - 1].currency { currency = currencies.number(records[i].currency) }
+            currencyOfRecord.append(currency)
         }
         self.placements = placements
         self.workerIDs = workerIDs
@@ -198,13 +202,13 @@ struct PlacementBook {
         self.currencyOfRecord = currencyOfRecord
         self.currencies = currencies
         var loans: [String: Int] = [:]
-        for (i, record) in records.enumerated() where record.method == .loan {
-            if let id = record.recordID, loans[id] == nil { loans[id] = i }
+        for i in records.indices where records[i].method == .loan {
+            if let id = records[i].recordID, loans[id] == nil { loans[id] = i }
         }
         self.loans = loans
-        counted = records.map { record in
-            guard record.isWorkerBorne else { return false }
-            if record.method == .wageDeduction, let repays = record.repays, loans[repays] != nil { return false }
+        counted = records.indices.map { i in
+            guard records[i].isWorkerBorne else { return false }
+            if records[i].method == .wageDeduction, let repays = records[i].repays, loans[repays] != nil { return false }
             return true
         }
     }

@@ -163,7 +163,8 @@ struct FeeCheckEvaluator {
             return charged(scratch.workerBorne, placement, into: &tally)
         case .noWageDeduction:
             scratch.selected.removeAll(keepingCapacity: true)
-            scratch.selected.append(contentsOf: scratch.relevant.lazy.filter { book.records[$0].method == .wageDeduction })
+            // Loops rather than closures over `self`, which copied the evaluator for every placement.
+            for i in scratch.relevant where book.records[i].method == .wageDeduction { scratch.selected.append(i) }
             // A deduction that repays a recorded loan breaches the rule, but what the worker is
             // owed is the loan itself: owing the deductions too would count the money twice.
             let firstOwed = tally.owed.count
@@ -204,7 +205,7 @@ struct FeeCheckEvaluator {
             guard !scratch.workerBorne.isEmpty else { return PlacementOutcome(outcome: .met) }
             guard let signed = placement.contractSignedOn else { return PlacementOutcome(outcome: .unclassified) }
             let firstEvidence = tally.evidence.count
-            tally.evidence += scratch.workerBorne.lazy.filter { book.records[$0].paidOn < signed }
+            for i in scratch.workerBorne where book.records[i].paidOn < signed { tally.evidence.append(i) }
             return PlacementOutcome(outcome: tally.evidence.count > firstEvidence ? .breach : .met)
         case .refundWithinDays(let days):
             return refundedWithin(days, scratch.workerBorne, placement, into: &tally)
