@@ -117,9 +117,9 @@ struct ActionPlanner {
             }
         }
         return groups.map { group in
-            let first = book.records[group[0].record]
-            return Reimbursement(
-                workerID: first.workerID, amount: group.reduce(.zero) { $0 + $1.amount }, currency: first.currency,
+            Reimbursement(
+                workerID: book.records[group[0].record].workerID, amount: group.reduce(.zero) { $0 + $1.amount },
+                currency: book.records[group[0].record].currency,
                 payer: requirements[index].requirement.owner, employer: group.compactMap { book.records[$0.record].employer }.min(),
                 records: group.map { book.records[$0.record].location }, recordIDs: group.map { book.records[$0.record].recordID })
         }.sorted { ($0.workerID, $0.currency) < ($1.workerID, $1.currency) }

@@ -81,7 +81,8 @@ struct FeeCheckEvaluator {
         result.workersAffected = counts.affected
         result.workersRemedied = counts.remedied
         result.workersUnclassified = counts.unclassified
-        result.evidence = tally.evidence.sorted().map { book.records[$0].location }
+        tally.evidence.sort()
+        result.evidence = tally.evidence.map { book.records[$0].location }
         result.owed = tally.owed
         if counts.affected > 0 || counts.remedied > 0 { result.workers = workers.ids(ofAny: [.affected, .remedied], in: book) }
         if counts.affected > 0 {
@@ -364,10 +365,11 @@ struct ScopeFilter {
         guard effective.contains(book.records[i].paidOn) else { return .outOfScope }
         var unknown = false
         for scope in scopes {
-            let record = book.records[i]
-            if !scope.origin.isEmpty, !scope.origin.contains(record.origin) { return .outOfScope }
-            if !scope.destination.isEmpty, !scope.destination.contains(record.destination) { return .outOfScope }
-            if scope.except.origin.contains(record.origin) || scope.except.destination.contains(record.destination) { return .outOfScope }
+            // Fields are read in place: a copy of the record would retain all of its strings.
+            let origin = book.records[i].origin, destination = book.records[i].destination
+            if !scope.origin.isEmpty, !scope.origin.contains(origin) { return .outOfScope }
+            if !scope.destination.isEmpty, !scope.destination.contains(destination) { return .outOfScope }
+            if scope.except.origin.contains(origin) || scope.except.destination.contains(destination) { return .outOfScope }
             switch Self.match(placement.occupation, list: scope.occupations, except: scope.except.occupations) {
             case .outOfScope: return .outOfScope
             case .unknown: unknown = true
@@ -375,7 +377,7 @@ struct ScopeFilter {
             }
             // Normalising a sector costs more than the rest of this test: only when a scope names sectors.
             if !scope.sectors.isEmpty || !scope.except.sectors.isEmpty {
-                switch Self.match(record.sector.map(normalizedTerm), list: scope.sectors, except: scope.except.sectors) {
+                switch Self.match(book.records[i].sector.map(normalizedTerm), list: scope.sectors, except: scope.except.sectors) {
                 case .outOfScope: return .outOfScope
                 case .unknown: unknown = true
                 case .inScope: break
