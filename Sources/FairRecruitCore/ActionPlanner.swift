@@ -174,12 +174,9 @@ enum FeeIndicator {
         }
         let ratios = placements.compactMap(\.costToWage)
         let (mean, median) = FeeSummary.meanAndMedian(ratios)
-        let workerBorne = perCurrency.indices.compactMap { currency in
-            perCurrency[currency].map { (currency: book.currencies.names[currency], amount: $0) }
-        }
         return FeeSummary(
             records: book.records.count, workers: book.workerIDs.count, workersCharged: charged.count { $0 },
-            workerBorne: workerBorne.sorted { $0.currency < $1.currency },
+            workerBorne: book.currencies.byName(perCurrency),
             costToWageMean: mean, costToWageMedian: median, workersWithoutWage: withoutWage,
             denominator: ratios.count, placements: placements)
     }

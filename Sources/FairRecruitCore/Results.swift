@@ -334,9 +334,10 @@ public struct OwedRecord: Sendable, Hashable {
         let onlyRequirement = results.map { ["\($0.standard)/\($0.requirement.id)"] }
         var perCurrency = [ExactDecimal?](repeating: nil, count: book.currencies.names.count)
         forEachOwedRecord(owed) { record, owing in
-            let first = results[owing[owing.startIndex].requirement]
-            var line = OwedRecord(record: book.records[record], amount: owing[owing.startIndex].amount, payer: first.requirement.owner,
-                                  dueDate: asOf + first.deadlineDays, requirements: onlyRequirement[owing[owing.startIndex].requirement])
+            let (firstRequirement, firstAmount) = owing[owing.startIndex]
+            let first = results[firstRequirement]
+            var line = OwedRecord(record: book.records[record], amount: firstAmount, payer: first.requirement.owner,
+                                  dueDate: asOf + first.deadlineDays, requirements: onlyRequirement[firstRequirement])
             for (requirement, amount) in owing.dropFirst() {
                 let result = results[requirement]
                 if line.amount < amount { line.amount = amount; line.payer = result.requirement.owner }
@@ -347,10 +348,7 @@ public struct OwedRecord: Sendable, Hashable {
             perCurrency[currency] = (perCurrency[currency] ?? .zero) + line.amount
             schedule.append(line)
         }
-        let totals = perCurrency.indices.compactMap { currency in
-            perCurrency[currency].map { (currency: book.currencies.names[currency], amount: $0) }
-        }
-        return (schedule, totals.sorted { $0.currency < $1.currency })
+        return (schedule, book.currencies.byName(perCurrency))
     }
 
     /// Walks the requirements' owed lists (each in record order) together: calls `body` once per

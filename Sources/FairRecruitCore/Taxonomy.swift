@@ -140,12 +140,7 @@ public struct ExchangeRates: Sendable {
     public func knows(_ currency: String) -> Bool { rates[currency] != nil }
 
     /// The latest rate dated on or before `day`, else the earliest.
-    public func rate(_ currency: String, on day: Day) -> ExactDecimal? {
-        guard let list = rates[currency], let first = list.first else { return nil }
-        var chosen = first
-        for rate in list where rate.asOf <= day { chosen = rate }
-        return chosen.unitsPerUSD
-    }
+    public func rate(_ currency: String, on day: Day) -> ExactDecimal? { Self.rate(in: dated(currency), on: day) }
 
     /// Converts `amount` from one currency to another at the rates for `day`.
     public func convert(_ amount: ExactDecimal, from: String, to: String, on day: Day) -> ExactDecimal? {
@@ -156,6 +151,13 @@ public struct ExchangeRates: Sendable {
 
     /// The rates of one currency, sorted by date.
     func dated(_ currency: String) -> [Rate] { rates[currency] ?? [] }
+
+    /// Of one currency's rates (sorted by date), the latest dated on or before `day`, else the earliest.
+    static func rate(in dated: [Rate], on day: Day) -> ExactDecimal? {
+        guard var chosen = dated.first else { return nil }
+        for rate in dated where rate.asOf <= day { chosen = rate }
+        return chosen.unitsPerUSD
+    }
 }
 
 /// Currencies numbered for one audit, with their rates: the engine converts every record's amount,
@@ -185,17 +187,17 @@ struct CurrencyTable {
     /// Nil for a currency without rates that no record or wage names: nothing converts to it.
     func number(ifKnown currency: String) -> Int? { numbers[currency] }
 
-    /// The latest rate dated on or before `day`, else the earliest.
-    func rate(_ currency: Int, on day: Day) -> ExactDecimal? {
-        guard var chosen = rates[currency].first else { return nil }
-        for rate in rates[currency] where rate.asOf <= day { chosen = rate }
-        return chosen.unitsPerUSD
-    }
-
     func convert(_ amount: ExactDecimal, from: Int, to: Int, on day: Day) -> ExactDecimal? {
         if from == to { return amount }
-        guard let fromRate = rate(from, on: day), let toRate = rate(to, on: day) else { return nil }
+        guard let fromRate = ExchangeRates.rate(in: rates[from], on: day),
+              let toRate = ExchangeRates.rate(in: rates[to], on: day) else { return nil }
         return ExactDecimal.multiply(amount, by: toRate, dividedBy: fromRate)
+    }
+
+    /// Sums kept by currency number, as (name, sum) sorted by name; currencies without a sum are left out.
+    func byName(_ sums: [ExactDecimal?]) -> [(currency: String, amount: ExactDecimal)] {
+        sums.indices.compactMap { currency in sums[currency].map { (currency: names[currency], amount: $0) } }
+            .sorted { $0.currency < $1.currency }
     }
 }
 
