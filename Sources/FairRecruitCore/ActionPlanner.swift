@@ -22,6 +22,8 @@ enum FindingBuilder {
 /// The improvement action plan (§5).
 struct ActionPlanner {
     let requirements: [RequirementResult]
+    /// Each requirement's ``RequirementResult/owedPerRecord``.
+    let owed: [[Owed]]
     let input: AuditInput
     let book: PlacementBook
 
@@ -40,7 +42,7 @@ struct ActionPlanner {
                     title: r.title, steps: r.remediation, evidence: r.evidence, owner: r.owner,
                     dueDate: detected(id) + result.deadlineDays,
                     scoreGainTenths: scoreGain(ifMet: i, current: current), citation: r.citation,
-                    reimbursements: reimbursements(result), firstDetected: detected(id),
+                    reimbursements: reimbursements(i), firstDetected: detected(id),
                     waived: waived && !result.scored.status.isFailing))
             }
             for check in result.checks where check.claimContradicted {
@@ -99,23 +101,42 @@ struct ActionPlanner {
         return after - (current ?? 0)
     }
 
-    /// Per worker and currency, what the requirement's fee checks owe; a record owed by two
-    /// checks of the same requirement counts at the larger amount.
-    private func reimbursements(_ result: RequirementResult) -> [Reimbursement] {
-        let perRecord = result.owedPerRecord
-        struct Key: Hashable { var worker: String; var currency: String }
-        var grouped: [Key: [Int]] = [:]
-        for index in perRecord.keys {
-            let record = book.records[index]
-            grouped[Key(worker: record.workerID, currency: record.currency), default: []].append(index)
+    /// Per worker and currency, what requirement `index` owes (see ``RequirementResult/owedPerRecord``).
+    private func reimbursements(_ index: Int) -> [Reimbursement] {
+        let owed = owed[index]
+        // Grouped by worker and currency numbers rather than by the two strings, and laid out
+        // group after group in one array rather than in an array per group (growing those was a
+        // quarter of this function with many standards, perf). `owed` is in record order, and so
+        // is each group.
+        var groupNumbers: [Int: Int] = [:]
+        var groupOfEntry: [Int] = [], groupSizes: [Int] = []
+        groupOfEntry.reserveCapacity(owed.count)
+        for entry in owed {
+            let key = book.workerOfRecord[entry.record] * book.currencies.names.count + book.currencyOfRecord[entry.record]
+            let group = groupNumbers[key] ?? groupSizes.count
+            if group == groupSizes.count { groupNumbers[key] = group; groupSizes.append(0) }
+            groupOfEntry.append(group)
+            groupSizes[group] += 1
         }
-        return grouped.map { key, indices in
-            let sorted = indices.sorted()
-            let employers = Set(sorted.compactMap { book.records[$0].employer })
+        var groupStarts: [Int] = []
+        groupStarts.reserveCapacity(groupSizes.count + 1)
+        var start = 0
+        for size in groupSizes { groupStarts.append(start); start += size }
+        groupStarts.append(start)
+        var next = groupStarts
+        var grouped = owed
+        for (entry, group) in zip(owed, groupOfEntry) {
+            grouped[next[group]] = entry
+            next[group] += 1
+        }
+        return groupSizes.indices.map { group in
+            let members = grouped[groupStarts[group]..<groupStarts[group + 1]]
+            let first = members[members.startIndex].record
             return Reimbursement(
-                workerID: key.worker, amount: sorted.map { perRecord[$0]! }.sum(), currency: key.currency,
-                payer: result.requirement.owner, employer: employers.sorted().first,
-                records: sorted.map { book.records[$0].location }, recordIDs: sorted.map { book.records[$0].recordID })
+                workerID: book.records[first].workerID, amount: members.reduce(.zero) { $0 + $1.amount },
+                currency: book.records[first].currency, payer: requirements[index].requirement.owner,
+                employer: members.compactMap { book.records[$0.record].employer }.min(),
+                records: members.map { book.records[$0.record].location }, recordIDs: members.map { book.records[$0.record].recordID })
         }.sorted { ($0.workerID, $0.currency) < ($1.workerID, $1.currency) }
     }
 }
@@ -123,20 +144,22 @@ struct ActionPlanner {
 /// The SDG 10.7.1 cost indicator: worker-borne costs in months of wage (§4).
 enum FeeIndicator {
     static func summary(book: PlacementBook, input: AuditInput) -> FeeSummary {
-        var perCurrency: [String: ExactDecimal] = [:]
-        var charged = Set<String>()
+        // By currency and worker number rather than by name (see PlacementBook).
+        var perCurrency = [ExactDecimal?](repeating: nil, count: book.currencies.names.count)
+        var charged = [Bool](repeating: false, count: book.workerIDs.count)
         var placements: [PlacementCost] = []
+        placements.reserveCapacity(book.placements.count)
         var withoutWage = 0
         for placement in book.placements {
             var total = ExactDecimal.zero
             var convertible = true
             var paid = false
             for i in placement.records where book.counted[i] {
-                let r = book.records[i]
-                perCurrency[r.currency, default: .zero] += r.amount
-                if r.amount.isPositive { charged.insert(r.workerID); paid = true }
+                let amount = book.records[i].amount, currency = book.currencyOfRecord[i]
+                perCurrency[currency] = (perCurrency[currency] ?? .zero) + amount
+                if amount.isPositive { charged[placement.worker] = true; paid = true }
                 if let wageCurrency = placement.wageCurrency {
-                    if let converted = input.rates.convert(r.amount, from: r.currency, to: wageCurrency, on: r.paidOn) {
+                    if let converted = book.convert(amount, ofRecord: i, to: wageCurrency) {
                         total += converted
                     } else {
                         convertible = false
@@ -152,8 +175,8 @@ enum FeeIndicator {
         let ratios = placements.compactMap(\.costToWage)
         let (mean, median) = FeeSummary.meanAndMedian(ratios)
         return FeeSummary(
-            records: book.records.count, workers: Set(book.records.map(\.workerID)).count, workersCharged: charged.count,
-            workerBorne: perCurrency.sorted { $0.key < $1.key }.map { (currency: $0.key, amount: $0.value) },
+            records: book.records.count, workers: book.workerIDs.count, workersCharged: charged.count { $0 },
+            workerBorne: book.currencies.byName(perCurrency),
             costToWageMean: mean, costToWageMedian: median, workersWithoutWage: withoutWage,
             denominator: ratios.count, placements: placements)
     }

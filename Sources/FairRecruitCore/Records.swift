@@ -57,7 +57,10 @@ public struct FeeRecord: Sendable, Hashable {
     }
 
     /// Paid by the worker, or recovered from the worker through a deduction or a loan (§3.2).
-    public var isWorkerBorne: Bool { paidBy == .worker || method == .wageDeduction || method == .loan }
+    public var isWorkerBorne: Bool { Self.isWorkerBorne(paidBy: paidBy, method: method) }
+    static func isWorkerBorne(paidBy: Payer, method: PaymentMethod?) -> Bool {
+        paidBy == .worker || method == .wageDeduction || method == .loan
+    }
 }
 
 /// One answer from a self-assessment, already checked against its question's answer type.

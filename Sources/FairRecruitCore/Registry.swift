@@ -103,7 +103,8 @@ struct RegistryCheckEvaluator {
                 return result
             }
         }
-        var assessed = Set<String>(), affected = Set<String>(), unclassified = Set<String>()
+        let scope = ScopeFilter(standard: standard, requirement: requirement)
+        var workers = WorkerOutcomes(workers: book.workerIDs.count)
         var evidence: [Int] = []
         var breaches: [LicenceBreach: Int] = [:]
         for placement in book.placements {
@@ -111,15 +112,15 @@ struct RegistryCheckEvaluator {
             var inScope: [Int] = []
             var unknown = false
             for i in placement.records {
-                switch FeeCheckEvaluator.scopeMatch(book.records[i], placement, standard: standard, requirement: requirement) {
+                switch scope.match(record: i, of: placement, in: book) {
                 case .unknown: unknown = true
                 case .inScope: inScope.append(i)
                 case .outOfScope: break
                 }
             }
-            if unknown { unclassified.insert(placement.workerID); continue }
+            if unknown { workers.add(.unclassified, placement.worker); continue }
             if inScope.isEmpty { continue }
-            assessed.insert(placement.workerID)
+            workers.add(.assessed, placement.worker)
             // Without an entry (not listed) every payment was made without a licence.
             let breaching = inScope.filter { i in
                 guard let entry else { return true }
@@ -127,31 +128,31 @@ struct RegistryCheckEvaluator {
                 breaches[breach, default: 0] += 1
                 return true
             }
-            if !breaching.isEmpty { affected.insert(placement.workerID); evidence += breaching }
+            if !breaching.isEmpty { workers.add(.affected, placement.worker); evidence += breaching }
         }
-        unclassified.subtract(assessed)
-        result.workersAssessed = assessed.count
-        result.workersAffected = affected.count
-        result.workersUnclassified = unclassified.count
+        let counts = workers.counts()
+        result.workersAssessed = counts.assessed
+        result.workersAffected = counts.affected
+        result.workersUnclassified = counts.unclassified
         result.evidence = evidence.sorted().map { book.records[$0].location }
-        result.workers = affected.sorted()
+        result.workers = workers.ids(ofAny: .affected, in: book)
         guard let entry else {
             result.status = .notMet
             result.message = "agency '\(input.agencyID)' is not in the licence registry"
-                + (affected.isEmpty ? "" : "; \(affected.count) worker(s) paid an unlicensed agency")
+                + (counts.affected == 0 ? "" : "; \(counts.affected) worker(s) paid an unlicensed agency")
             return result
         }
-        if !affected.isEmpty {
+        if counts.affected > 0 {
             result.status = .notMet
             let kinds = breaches.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key.description < $1.key.description) }
                 .map { "\($0.value) payment(s) \($0.key.description)" }
-            result.message = "\(affected.count) of \(assessed.count) worker(s) paid while licence '\(entry.agencyID)' was not active: "
+            result.message = "\(counts.affected) of \(counts.assessed) worker(s) paid while licence '\(entry.agencyID)' was not active: "
                 + kinds.joined(separator: "; ")
-        } else if !assessed.isEmpty {
-            result.message = "licence '\(entry.agencyID)' (\(entry.status.rawValue)) covers every payment date of \(assessed.count) worker(s)"
-        } else if !unclassified.isEmpty {
+        } else if counts.assessed > 0 {
+            result.message = "licence '\(entry.agencyID)' (\(entry.status.rawValue)) covers every payment date of \(counts.assessed) worker(s)"
+        } else if counts.unclassified > 0 {
             result.status = .notAssessed
-            result.message = "\(unclassified.count) worker(s) could not be assessed"
+            result.message = "\(counts.unclassified) worker(s) could not be assessed"
             result.missing = ["the attributes this requirement's scope needs (occupation or sector)"]
         } else {
             result.status = .notApplicable

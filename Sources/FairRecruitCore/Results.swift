@@ -58,11 +58,23 @@ public struct RequirementResult: Sendable, Hashable {
     public var claimContradicted: Bool { checks.contains { $0.claimContradicted } }
     public var deadlineDays: Int { requirement.deadlineDays ?? severity.defaultDeadlineDays }
 
-    /// What the requirement owes per record (by index): two of its checks may owe the same record,
-    /// and then it counts once, at the larger amount.
-    var owedPerRecord: [Int: ExactDecimal] {
-        var largest: [Int: ExactDecimal] = [:]
-        for check in checks { for owed in check.owed { largest[owed.record] = (largest[owed.record] ?? .zero).max(owed.amount) } }
+    /// What the requirement owes per record, in record order: two of its checks (or two placements
+    /// of one) may owe the same record, and then it counts once, at the larger amount.
+    var owedPerRecord: [Owed] {
+        var largest = checks.flatMap(\.owed)
+        largest.sort { $0.record < $1.record }
+        // Merged in place: `kept` entries are done.
+        var kept = 0
+        for i in largest.indices {
+            let owed = largest[i]
+            if kept > 0 && largest[kept - 1].record == owed.record {
+                largest[kept - 1].amount = largest[kept - 1].amount.max(owed.amount)
+            } else {
+                largest[kept] = owed
+                kept += 1
+            }
+        }
+        largest.removeLast(largest.count - kept)
         return largest
     }
     /// How waivers in force change the scoring of this requirement; nil when none applies.
@@ -307,25 +319,56 @@ public struct OwedRecord: Sendable, Hashable {
     /// `standard/requirement` of every requirement that owes something for the record.
     public var requirements: [String]
 
-    static func schedule(_ results: [RequirementResult], records: [FeeRecord], asOf: Day) -> [OwedRecord] {
-        // Indexed by record, updated in place: a dictionary of these (each holding its record)
-        // spent a tenth of a large audit copying entries as it grew (measured with perf).
-        var owed = [OwedRecord?](repeating: nil, count: records.count)
-        for result in results {
-            let largestHere = result.owedPerRecord
-            let key = "\(result.standard)/\(result.requirement.id)"
-            let due = asOf + result.deadlineDays
-            for (index, amount) in largestHere {
-                guard owed[index] != nil else {
-                    owed[index] = OwedRecord(record: records[index], amount: amount, payer: result.requirement.owner, dueDate: due, requirements: [key])
-                    continue
-                }
-                if owed[index]!.amount < amount { owed[index]!.amount = amount; owed[index]!.payer = result.requirement.owner }
-                owed[index]!.dueDate = min(owed[index]!.dueDate, due)
-                owed[index]!.requirements.append(key)
+    /// The schedule of `results` (with what each owes per record, ``RequirementResult/owedPerRecord``)
+    /// and its sums per currency.
+    static func schedule(_ results: [RequirementResult], owed: [[Owed]], book: PlacementBook, asOf: Day)
+        -> (schedule: [OwedRecord], totals: [(currency: String, amount: ExactDecimal)]) {
+        // Built for owed records only, in an array of the exact size: an array of optional
+        // OwedRecords, one per input record, took 45% of the engine on a 1M-record audit (perf).
+        var count = 0
+        forEachOwedRecord(owed) { _, _ in count += 1 }
+        var schedule: [OwedRecord] = []
+        schedule.reserveCapacity(count)
+        // One array per requirement, shared by the lines it alone owes (a second requirement
+        // copies it): a new array for every line was 47 MB on a 1M-record audit.
+        let onlyRequirement = results.map { ["\($0.standard)/\($0.requirement.id)"] }
+        var perCurrency = [ExactDecimal?](repeating: nil, count: book.currencies.names.count)
+        forEachOwedRecord(owed) { record, owing in
+            let (firstRequirement, firstAmount) = owing[owing.startIndex]
+            let first = results[firstRequirement]
+            var line = OwedRecord(record: book.records[record], amount: firstAmount, payer: first.requirement.owner,
+                                  dueDate: asOf + first.deadlineDays, requirements: onlyRequirement[firstRequirement])
+            for (requirement, amount) in owing.dropFirst() {
+                let result = results[requirement]
+                if line.amount < amount { line.amount = amount; line.payer = result.requirement.owner }
+                line.dueDate = min(line.dueDate, asOf + result.deadlineDays)
+                line.requirements += onlyRequirement[requirement]
             }
+            let currency = book.currencyOfRecord[record]
+            perCurrency[currency] = (perCurrency[currency] ?? .zero) + line.amount
+            schedule.append(line)
         }
-        return owed.compactMap { $0 }
+        return (schedule, book.currencies.byName(perCurrency))
+    }
+
+    /// Walks the requirements' owed lists (each in record order) together: calls `body` once per
+    /// owed record, in record order, with the requirements that owe it (positions in `owed`, so
+    /// in report order) and their amounts.
+    private static func forEachOwedRecord(_ owed: [[Owed]], _ body: (Int, ArraySlice<(requirement: Int, amount: ExactDecimal)>) -> Void) {
+        let owing = owed.indices.filter { !owed[$0].isEmpty }
+        var next = [Int](repeating: 0, count: owed.count)
+        var group: [(requirement: Int, amount: ExactDecimal)] = []
+        while true {
+            var record = Int.max
+            for r in owing where next[r] < owed[r].count { record = min(record, owed[r][next[r]].record) }
+            guard record != Int.max else { return }
+            group.removeAll(keepingCapacity: true)
+            for r in owing where next[r] < owed[r].count && owed[r][next[r]].record == record {
+                group.append((requirement: r, amount: owed[r][next[r]].amount))
+                next[r] += 1
+            }
+            body(record, group[...])
+        }
     }
 }
 

@@ -140,18 +140,64 @@ public struct ExchangeRates: Sendable {
     public func knows(_ currency: String) -> Bool { rates[currency] != nil }
 
     /// The latest rate dated on or before `day`, else the earliest.
-    public func rate(_ currency: String, on day: Day) -> ExactDecimal? {
-        guard let list = rates[currency], let first = list.first else { return nil }
-        var chosen = first
-        for rate in list where rate.asOf <= day { chosen = rate }
-        return chosen.unitsPerUSD
-    }
+    public func rate(_ currency: String, on day: Day) -> ExactDecimal? { Self.rate(in: dated(currency), on: day) }
 
     /// Converts `amount` from one currency to another at the rates for `day`.
     public func convert(_ amount: ExactDecimal, from: String, to: String, on day: Day) -> ExactDecimal? {
         if from == to { return amount }
         guard let fromRate = rate(from, on: day), let toRate = rate(to, on: day) else { return nil }
         return ExactDecimal.multiply(amount, by: toRate, dividedBy: fromRate)
+    }
+
+    /// The rates of one currency, sorted by date.
+    func dated(_ currency: String) -> [Rate] { rates[currency] ?? [] }
+
+    /// Of one currency's rates (sorted by date), the latest dated on or before `day`, else the earliest.
+    static func rate(in dated: [Rate], on day: Day) -> ExactDecimal? {
+        guard var chosen = dated.first else { return nil }
+        for rate in dated where rate.asOf <= day { chosen = rate }
+        return chosen.unitsPerUSD
+    }
+}
+
+/// Currencies numbered for one audit, with their rates: the engine converts every record's amount,
+/// several times, and this spares two dictionary lookups by currency name for each.
+/// Converts exactly as ``ExchangeRates/convert(_:from:to:on:)``.
+struct CurrencyTable {
+    private(set) var names: [String] = []
+    private var numbers: [String: Int] = [:]
+    private var rates: [[ExchangeRates.Rate]] = []
+    private let source: ExchangeRates
+
+    /// Numbers every currency that has rates; records and wages may add others (without rates).
+    init(_ rates: ExchangeRates) {
+        source = rates
+        for currency in rates.currencies { _ = number(currency) }
+    }
+
+    /// The currency's number, adding it when new.
+    mutating func number(_ currency: String) -> Int {
+        if let known = numbers[currency] { return known }
+        numbers[currency] = names.count
+        names.append(currency)
+        rates.append(source.dated(currency))
+        return names.count - 1
+    }
+
+    /// Nil for a currency without rates that no record or wage names: nothing converts to it.
+    func number(ifKnown currency: String) -> Int? { numbers[currency] }
+
+    func convert(_ amount: ExactDecimal, from: Int, to: Int, on day: Day) -> ExactDecimal? {
+        if from == to { return amount }
+        guard let fromRate = ExchangeRates.rate(in: rates[from], on: day),
+              let toRate = ExchangeRates.rate(in: rates[to], on: day) else { return nil }
+        return ExactDecimal.multiply(amount, by: toRate, dividedBy: fromRate)
+    }
+
+    /// Sums kept by currency number, as (name, sum) sorted by name; currencies without a sum are left out.
+    func byName(_ sums: [ExactDecimal?]) -> [(currency: String, amount: ExactDecimal)] {
+        sums.indices.compactMap { currency in sums[currency].map { (currency: names[currency], amount: $0) } }
+            .sorted { $0.currency < $1.currency }
     }
 }
 
