@@ -30,6 +30,9 @@ public struct FairRecruitCommand: ParsableCommand {
             exit(withError: error)
         } catch let error as ValidationError {
             exit(withError: error)
+        } catch where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+            // A subcommand's `--help` arrives here as ArgumentParser's own (internal) error type.
+            exit(withError: error)
         } catch {
             printError("error: internal error: \(error)")
             exit(withError: ExitCode(ExitStatus.internal.rawValue))

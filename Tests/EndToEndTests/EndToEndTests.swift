@@ -49,6 +49,15 @@ struct Tool {
 }
 
 @Suite struct EndToEndTests {
+    @Test func everyCommandsHelpIsPrintedWithExitZero() throws {
+        for command in [["--help"], ["audit", "--help"], ["batch", "--help"], ["standards", "list", "--help"], ["history", "--help"]] {
+            let result = try Tool.run(command)
+            #expect(result.status == 0, "\(command): \(result.stderr)")
+            #expect(result.stdout.contains("USAGE:"), "\(command)")
+            #expect(!result.stderr.contains("internal error"), "\(command)")
+        }
+    }
+
     @Test func theDemoRunsAndWritesEveryReport() throws {
         let out = Tool.temporaryFolder("demo")
         let result = try Tool.run(["demo", "--output", out])
