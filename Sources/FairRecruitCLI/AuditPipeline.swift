@@ -4,6 +4,7 @@ import FairRecruitIngest
 import FairRecruitReports
 import FairRecruitStandards
 import Foundation
+import Synchronization
 
 /// Everything `fairrecruit audit` was asked to do, checked and resolved.
 public struct AuditConfiguration: Sendable {
@@ -135,7 +136,7 @@ public struct AuditPipeline: Sendable {
             report = audit(nil)
         }
         var warnings = Self.waiverWarnings(report.result)
-        let written = try write(report, reporters: loaded.reporters, to: config.output)
+        let written = try write(report, reporters: loaded.reporters, to: config.output, concurrently: true)
         if config.templates != nil && !config.formats.contains(.html) {
             warnings.append("--templates has no effect without --format html")
         }
@@ -333,12 +334,25 @@ public struct AuditPipeline: Sendable {
         }
     }
 
-    func write(_ report: AuditReport, reporters: [any Reporter], to folder: String) throws(CommandFailure) -> [String] {
-        var written: [String] = []
-        // One reporter's files at a time, so that a large agency's reports are not all in memory at once.
-        for reporter in reporters {
-            for file in reporter.files(for: report) { written.append(try write(file, to: folder)) }
+    /// - Parameter concurrently: each format on a core of its own (a single audit; a batch already
+    ///   keeps the cores busy with agencies). Otherwise one reporter's files at a time, so that a
+    ///   large agency's reports are not all in memory at once.
+    func write(_ report: AuditReport, reporters: [any Reporter], to folder: String, concurrently: Bool = false) throws(CommandFailure) -> [String] {
+        guard concurrently && reporters.count > 1 else {
+            var written: [String] = []
+            for reporter in reporters {
+                for file in reporter.files(for: report) { written.append(try write(file, to: folder)) }
+            }
+            return written
         }
+        // Written in reporter order whatever finishes first; the first failure in that order is reported.
+        let results = Mutex([Result<[String], CommandFailure>?](repeating: nil, count: reporters.count))
+        DispatchQueue.concurrentPerform(iterations: reporters.count) { index in
+            let result = Result { () throws(CommandFailure) in try reporters[index].files(for: report).map { file throws(CommandFailure) in try write(file, to: folder) } }
+            results.withLock { $0[index] = result }
+        }
+        var written: [String] = []
+        for result in results.withLock({ $0 }) { written += try result!.get() }
         return written
     }
 
