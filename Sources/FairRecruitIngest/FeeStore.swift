@@ -71,7 +71,10 @@ public struct FeeStore: Sendable {
             fee.amount = Int64.min
             largeAmounts[Int32(ordinal)] = amount
         }
-        if let refund { refunds[Int32(ordinal)] = refund }
+        if let refund {
+            refunds[Int32(ordinal)] = refund
+            fee.give(.refund)
+        }
         if blocks.isEmpty || blocks[blocks.count - 1].count == Self.blockSize {
             blocks.append([])
             blocks[blocks.count - 1].reserveCapacity(Self.blockSize)
@@ -105,7 +108,7 @@ public struct FeeStore: Sendable {
             location: location(fee))
         if fee.method > 0 { record.method = StoredFee.methods[Int(fee.method) - 1] }
         if fee.receipt > 0 { record.receipt = fee.receipt == 2 }
-        if let refund = refunds[Int32(ordinal)] {
+        if fee.gives(.refund), let refund = refunds[Int32(ordinal)] {
             record.refundedAmount = refund.amount
             record.refundedOn = Day(ordinal: Int(refund.on))
         }
@@ -151,7 +154,8 @@ struct StoredFee: Sendable {
     var receipt: UInt8 = 0
     var given: UInt8 = 0
 
-    enum Given: UInt8 { case wage = 1, contractMonths = 2, contractSigned = 4, occupation = 8 }
+    /// `refund`: the record has one in the store's refunds (looked up only then).
+    enum Given: UInt8 { case wage = 1, contractMonths = 2, contractSigned = 4, occupation = 8, refund = 16 }
     func gives(_ what: Given) -> Bool { given & what.rawValue != 0 }
     mutating func give(_ what: Given) { given |= what.rawValue }
 }
