@@ -179,20 +179,20 @@ struct FeeIntake {
     }
 
     /// Numbers the row's agency and ids for the whole input.
-    private mutating func number(_ valid: ValidFee) -> (fee: StoredFee, agency: Int32) {
+    private mutating func number(_ valid: ValidFee) -> (fee: StoredFee, agency: Int32, worker: Int32) {
         var fee = valid.fee
         if lastAgency.number < 0 || lastAgency.id != valid.agency { lastAgency = (valid.agency, store.agency(valid.agency)) }
-        fee.file = UInt16(store.files.count - 1)
+        fee.file = Int32(store.files.count - 1)
         func intern(_ text: String, _ interner: inout ByteInterner) -> Int32 {
             var text = text
             return text.withUTF8 { interner.intern($0).id }
         }
-        fee.placement = intern(valid.worker, &store.workers)   // the worker for now; the placement once accepted
+        let worker = intern(valid.worker, &store.workers)
         if let text = valid.employer { fee.employer = intern(text, &store.employers) }
         if let text = valid.sector { fee.sector = intern(text, &store.sectors) }
         if let text = valid.recordID { fee.recordID = recordID(text) }
         if let text = valid.repays { fee.repays = recordID(text) }
-        return (fee, lastAgency.number)
+        return (fee, lastAgency.number, worker)
     }
 
     private mutating func recordID(_ text: String) -> Int32 {
@@ -205,8 +205,7 @@ struct FeeIntake {
     /// Rejects a duplicate record id or a placement whose attributes disagree with an earlier row;
     /// otherwise stores the row.
     private mutating func acceptAcrossRows(_ row: ValidFee) -> String? {
-        let (numbered, agency) = number(row)
-        let worker = numbered.placement
+        let (numbered, agency, worker) = number(row)
         let sharedKey = UInt64(UInt32(agency)) << 32 | UInt64(UInt32(bitPattern: numbered.recordID))
         if numbered.recordID >= 0 {
             let owner = recordIDOwner[Int(numbered.recordID)]

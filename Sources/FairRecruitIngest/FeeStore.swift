@@ -143,9 +143,10 @@ struct StoredFee: Sendable {
     var sector: Int32 = -1
     var line: Int32 = 0
     var paidOn: Int32 = 0
+    /// Index in the store's `files`.
+    var file: Int32 = 0
     var category: UInt16 = 0
     var currency: UInt16 = 0
-    var file: UInt16 = 0
     /// Index in `payers`.
     var paidBy: UInt8 = 0
     /// 0 when not given, else 1 + index in `methods`.

@@ -96,3 +96,10 @@ extension ParallelReadingTests {
         #expect(rows == 200)
     }
 }
+
+@Suite struct FeeStoreTests {
+    @Test func aStoredRecordTakes48Bytes() {
+        // The batch's memory budget rests on it: 10 million records in 480 MB.
+        #expect(MemoryLayout<StoredFee>.stride == 48)
+    }
+}
