@@ -8,8 +8,11 @@ struct ByteInterner: Sendable {
     /// Where each string ends in `storage` (it starts where the one before ends).
     private var ends: [UInt32] = []
     /// Open addressing with linear probing: the high 32 bits of the hash and id + 1 (0: empty).
-    /// Keeping part of the hash in the slot spares reading the bytes of every string probed.
+    /// Keeping part of the hash in the slot spares reading the bytes of every string probed, and
+    /// since a string's home slot is taken from those same high bits, growing the table needs no
+    /// string read again (re-hashing ten million record ids was a tenth of a batch's reading).
     private var slots: [UInt64] = Array(repeating: 0, count: 64)
+    private var slotBits = 6
     /// Short strings (up to eight bytes: codes, most ids) seen lately, by a hash of their bytes,
     /// with their ids: rows repeat the same few codes and a worker's payments come together, so
     /// most lookups end here without hashing or probing (a third of the interning cost, callgrind).
@@ -57,7 +60,7 @@ struct ByteInterner: Sendable {
             ends.withUnsafeBufferPointer { ends in
                 storage.withUnsafeBufferPointer { stored in
                     let mask = slots.count - 1
-                    var slot = Int(truncatingIfNeeded: hash) & mask
+                    var slot = Self.home(hash, bits: slotBits)
                     while true {
                         let entry = slots[slot]
                         if entry == 0 { return .empty(slot) }
@@ -83,19 +86,19 @@ struct ByteInterner: Sendable {
     }
 
     private mutating func grow() {
-        var grown = [UInt64](repeating: 0, count: slots.count * 2)
+        slotBits += 1
+        var grown = [UInt64](repeating: 0, count: 1 << slotBits)
         let mask = grown.count - 1
-        storage.withUnsafeBufferPointer { stored in
-            for (index, end) in ends.enumerated() {
-                let from = index == 0 ? 0 : Int(ends[index - 1])
-                let hash = Self.hash(UnsafeBufferPointer(rebasing: stored[from..<Int(end)]))
-                var slot = Int(truncatingIfNeeded: hash) & mask
-                while grown[slot] != 0 { slot = (slot + 1) & mask }
-                grown[slot] = hash & 0xFFFF_FFFF_0000_0000 | UInt64(index + 1)
-            }
+        for entry in slots where entry != 0 {
+            var slot = Self.home(entry, bits: slotBits)
+            while grown[slot] != 0 { slot = (slot + 1) & mask }
+            grown[slot] = entry
         }
         slots = grown
     }
+
+    /// The slot a hash starts probing at: its top `bits` bits.
+    private static func home(_ hash: UInt64, bits: Int) -> Int { Int(truncatingIfNeeded: hash >> UInt64(64 - bits)) }
 
     /// A 64-bit hash of the bytes, eight at a time (identifiers are short), finished with
     /// MurmurHash3's mixer so that ids differing in their last character spread over the table.

@@ -39,7 +39,15 @@ public struct FeeStore: Sendable {
     /// An agency's accepted records, in input order.
     public func records(of agency: String) -> [FeeRecord] {
         guard let index = agencyIndex[agency] else { return [] }
-        return byAgency[Int(index)].map { record(at: Int($0)) }
+        var recent = RecentTexts()
+        return byAgency[Int(index)].map { record(at: Int($0), recent: &recent) }
+    }
+
+    /// The worker and employer texts last rebuilt: an agency's records come a placement at a time,
+    /// so most records reuse them instead of decoding them again.
+    struct RecentTexts {
+        var worker: (id: Int32, text: String) = (-1, "")
+        var employer: (id: Int32, text: String) = (-1, "")
     }
 
     /// The agencies with accepted records, in first-seen order.
@@ -96,11 +104,12 @@ public struct FeeStore: Sendable {
 
     func location(_ fee: StoredFee) -> SourceLocation { SourceLocation(file: files[Int(fee.file)], line: Int(fee.line)) }
 
-    func record(at ordinal: Int) -> FeeRecord {
+    func record(at ordinal: Int, recent: inout RecentTexts) -> FeeRecord {
         let fee = self[ordinal]
         let placement = placements[Int(fee.placement)]
+        if recent.worker.id != placement.worker { recent.worker = (placement.worker, workers.string(placement.worker)) }
         var record = FeeRecord(
-            agencyID: agencies[Int(placement.agency)], workerID: workers.string(placement.worker),
+            agencyID: agencies[Int(placement.agency)], workerID: recent.worker.text,
             origin: codes.text(placement.origin), destination: codes.text(placement.destination),
             category: codes.text(fee.category),
             amount: fee.amount == Int64.min ? largeAmounts[Int32(ordinal)]! : ExactDecimal(scaled: Int128(fee.amount)),
@@ -120,7 +129,10 @@ public struct FeeStore: Sendable {
         if fee.gives(.contractSigned) { record.contractSignedOn = Day(ordinal: Int(placement.contractSigned)) }
         if fee.gives(.occupation) { record.occupation = codes.text(placement.occupation) }
         if fee.sector >= 0 { record.sector = sectors.string(fee.sector) }
-        if fee.employer >= 0 { record.employer = employers.string(fee.employer) }
+        if fee.employer >= 0 {
+            if recent.employer.id != fee.employer { recent.employer = (fee.employer, employers.string(fee.employer)) }
+            record.employer = recent.employer.text
+        }
         if fee.recordID >= 0 { record.recordID = recordIDs.string(fee.recordID) }
         if fee.repays >= 0 { record.repays = recordIDs.string(fee.repays) }
         return record
