@@ -161,3 +161,24 @@ private func ledger(_ name: String, _ rows: [String], agency: String? = nil) thr
         #expect(file.acceptedByAgency["A1"] == 3)
     }
 }
+
+@Suite struct FeeStoreRoundTripTests {
+    @Test func storedRecordsComeBackAsTheyWereRead() throws {
+        let ledger = try ledger("store.csv", [
+            "A1,W1,NP,MY,recruitment_fee,25000000000000.5,NPR,worker,2026-01-01,1000.25,2026-02-01,1500,MYR,housemaid,R1,",
+            "A1,W1,NP,MY,airfare,38000,NPR,worker,2026-01-02,,,,,,R2,",
+            "A2,W1,NP,MY,other,10,NPR,employer,2026-01-03,,,,,,R1,a gift",
+        ])
+        let a1 = try #require(ledger.records["A1"])
+        #expect(a1.map(\.amount) == [ExactDecimal(parsing: "25000000000000.5")!, ExactDecimal(38000)])   // beyond 64 bits of millionths, and not
+        #expect(a1.map(\.refundedAmount) == [ExactDecimal(parsing: "1000.25")!, .zero])
+        #expect(a1.map(\.refundedOn) == [Day(iso: "2026-02-01"), nil])
+        #expect(a1.map(\.monthlyWage) == [ExactDecimal(1500), nil])   // the placement's wage, on the row that gave it
+        #expect(a1.map(\.occupation) == ["domestic_worker", nil])
+        #expect(a1.map(\.category) == ["recruitment_fee", "air_ticket"])
+        #expect(a1.map(\.location.line) == [2, 3])
+        let a2 = try #require(ledger.records["A2"]?.first)
+        #expect(a2.recordID == "R1" && a2.paidBy == .employer && a2.workerID == "W1")   // the same record id in another agency is fine
+        #expect(ledger.store.count == 3 && ledger.store.count(of: "A1") == 2)
+    }
+}
