@@ -72,6 +72,8 @@ public final class FeeLedger {
 
     /// Told each file's bytes read so far and its size (a large file takes seconds).
     public var progress: (@Sendable (_ file: String, _ bytesRead: Int, _ size: Int) -> Void)?
+    /// Bytes per segment when a file is read on several cores (tests make it tiny).
+    var segmentSize = ParallelReading.segmentSize
 
     /// Reads a fee-record file: XML when its name ends in `.xml`, CSV otherwise.
     public func read(_ path: String) throws(IngestError) {
@@ -88,7 +90,7 @@ public final class FeeLedger {
         try reading { intake throws(IngestError) in
             var summary = intake.startFile(path, format: "xml")
             let checker = intake.checker
-            try XMLRowReader(path: path, kind: .feeRecords, known: FeeColumns.all, progress: readProgress(path)).readAll(checking: { var mine = checker; return { mine.check($0) } }) {
+            try XMLRowReader(path: path, kind: .feeRecords, known: FeeColumns.all, progress: readProgress(path)).readAll(segmentSize: segmentSize, checking: { var mine = checker; return { mine.check($0) } }) {
                 checked, lines in intake.add(checked.shifted(by: lines), to: &summary)
             }
             intake.finishFile(summary)
@@ -100,7 +102,7 @@ public final class FeeLedger {
         try reading { intake throws(IngestError) in
             var summary = intake.startFile(path, format: "csv")
             let checker = intake.checker
-            try reader.readAll(checking: { var mine = checker; return { mine.check($0) } }) { checked, lines in
+            try reader.readAll(segmentSize: segmentSize, checking: { var mine = checker; return { mine.check($0) } }) { checked, lines in
                 intake.add(checked.shifted(by: lines), to: &summary)
             }
             intake.finishFile(summary)

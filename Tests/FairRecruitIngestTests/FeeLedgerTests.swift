@@ -182,3 +182,55 @@ private func ledger(_ name: String, _ rows: [String], agency: String? = nil) thr
         #expect(ledger.store.count == 3 && ledger.store.count(of: "A1") == 2)
     }
 }
+
+@Suite struct SegmentedLedgerTests {
+    /// Rows with every kind of outcome: accepted, rejected on their own, rejected across rows
+    /// (duplicate record id, a placement that disagrees), other agencies, data-quality notes.
+    static let rows: [String] = (1...240).map { i in
+        let agency = i % 3 == 0 ? "B\(i % 2)" : "A\(i % 4)"
+        switch i % 17 {
+        case 0: return "\(agency),W\(i / 5),NP,MY,recruitment_fee,-\(i),NPR,worker,2026-01-01,,,,,,R\(i),"
+        case 5: return "\(agency),W\(i / 5),NP,MY,recruitment_fee,\(i),NPR,worker,2026-01-01,,,,,,R\(i - 1),"
+        case 9: return "\(agency),W\(i / 5),NP,MY,recruitment_fee,\(i),NPR,worker,2026-01-01,,,999,MYR,,R\(i),"
+        case 11: return "\(agency),W\(i / 5),NP,MY,other,\(i),NPR,worker,2026-01-01,,,,,,R\(i),\"a \"\"quoted\"\"\nline\""
+        default: return "\(agency),W\(i / 5),NP,MY,airfare,\(i).5,NPR,worker,2026-01-0\(1 + i % 9),\(i % 7 == 0 ? "\(i),2026-02-01" : ","),1500,\(i % 13 == 0 ? "" : "MYR"),\(i % 19 == 0 ? "cook" : "housemaid"),R\(i),"
+        }
+    }
+
+    struct Outcome: Equatable {
+        var records: [String: [FeeRecord]]
+        var rejections: [String]
+        var notes: [String]
+        var accepted: [String: Int]
+        var otherAgency: [String: Int]
+    }
+
+    static func read(_ path: String, segmentSize: Int?, agency: String? = nil) throws -> Outcome {
+        let ledger = FeeLedger(asOf: Day(iso: "2026-06-30")!, categories: categories, occupations: occupations, rates: rates, agencyFilter: agency)
+        if let segmentSize { ledger.segmentSize = segmentSize }
+        try ledger.read(path)
+        ledger.finish()
+        return Outcome(records: ledger.records, rejections: ledger.files[0].rejections.map { "\($0.location.line) \($0.agencyID ?? "-") \($0.reason)" },
+                       notes: ledger.notes.map { "\($0.location.line) \($0.code)" }, accepted: ledger.files[0].acceptedByAgency,
+                       otherAgency: ledger.otherAgencyRows)
+    }
+
+    @Test func aFileReadInSegmentsGivesTheSameLedgerAsReadInOne() throws {
+        let csv = temporaryFile("segmented-ledger.csv", header + Self.rows.joined(separator: "\n") + "\n")
+        var xml = "<feeRecords>\n"
+        for row in Self.rows where !row.contains("\"") {
+            let values = row.split(separator: ",", omittingEmptySubsequences: false)
+            let names = header.dropLast().split(separator: ",")
+            xml += "  <fee " + zip(names, values).filter { !$0.1.isEmpty }.map { "\($0.0)=\"\($0.1)\"" }.joined(separator: " ") + "/>\n"
+        }
+        xml += "</feeRecords>\n"
+        let xmlPath = temporaryFile("segmented-ledger.xml", xml)
+        for (path, agency) in [(csv, nil), (csv, "A1"), (xmlPath, nil)] {
+            let whole = try Self.read(path, segmentSize: nil, agency: agency)
+            #expect(!whole.rejections.isEmpty && !whole.notes.isEmpty && !whole.records.isEmpty)
+            for size in [64, 200, 777] {
+                #expect(try Self.read(path, segmentSize: size, agency: agency) == whole, "\(path) in segments of \(size)")
+            }
+        }
+    }
+}
