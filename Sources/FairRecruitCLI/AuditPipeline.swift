@@ -289,7 +289,7 @@ public struct AuditPipeline: Sendable {
     /// The agency to audit: `--agency`, or the only one the inputs name.
     static func agency(_ requested: String?, loaded: LoadedInputs) throws(CommandFailure) -> String {
         if let requested { return requested }
-        var seen = Set(loaded.fees.agenciesWithRecords).union(loaded.answers.keys)
+        var seen = Set(loaded.answers.keys)   // agencies with fee records are in the files' acceptedByAgency
         for file in loaded.feeFiles + loaded.answerFiles {
             for rejection in file.rejections { if let id = rejection.agencyID { seen.insert(id) } }
             seen.formUnion(file.acceptedByAgency.keys)

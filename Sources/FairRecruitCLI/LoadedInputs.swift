@@ -53,7 +53,7 @@ struct LoadedInputs: Sendable {
     /// Every agency that sent something a batch can audit (a valid agency id on an accepted or a
     /// rejected row of a fee-record or self-assessment file), sorted.
     var submittingAgencies: [String] {
-        var seen = Set(fees.agenciesWithRecords).union(answers.keys)
+        var seen = Set(answers.keys)   // agencies with fee records are in the files' acceptedByAgency
         for file in feeFiles + answerFiles {
             seen.formUnion(file.acceptedByAgency.keys)
             for rejection in file.rejections { if let id = rejection.agencyID, isValidAgencyID(id) { seen.insert(id) } }

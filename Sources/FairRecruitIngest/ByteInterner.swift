@@ -47,12 +47,6 @@ struct ByteInterner: Sendable {
         }
     }
 
-    /// The id of `bytes`, or nil when they were never interned.
-    func find(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
-        if case .found(let id) = probe(bytes, hash: Self.hash(bytes)) { return id }
-        return nil
-    }
-
     private enum Probe { case found(Int32), empty(Int) }
 
     private func probe(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Probe {

@@ -244,7 +244,7 @@ struct FeeIntake {
         if let text = row.unknownOccupation {
             note(fee, "unknown-occupation", "occupation '\(text)' is not in the occupation list; the row is kept, the worker is unclassified where a scope names occupations")
         }
-        store.updatePlacement(placementNumber) { $0 = placement }
+        store.setPlacement(placementNumber, placement)
         if numbered.recordID >= 0 {
             if recordIDOwner[Int(numbered.recordID)] < 0 { recordIDOwner[Int(numbered.recordID)] = ordinal } else { sharedRecordIDs[sharedKey] = ordinal }
         }

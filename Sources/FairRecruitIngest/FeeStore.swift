@@ -33,8 +33,6 @@ public struct FeeStore: Sendable {
 
     public var count: Int { blocks.isEmpty ? 0 : (blocks.count - 1) * Self.blockSize + blocks[blocks.count - 1].count }
 
-    /// Accepted records of an agency.
-    public func count(of agency: String) -> Int { agencyIndex[agency].map { byAgency[Int($0)].count } ?? 0 }
 
     /// An agency's accepted records, in input order.
     public func records(of agency: String) -> [FeeRecord] {
@@ -51,7 +49,7 @@ public struct FeeStore: Sendable {
     }
 
     /// The agencies with accepted records, in first-seen order.
-    public var agenciesWithRecords: [String] { agencies.indices.filter { !byAgency[$0].isEmpty }.map { agencies[$0] } }
+    private var agenciesWithRecords: [String] { agencies.indices.filter { !byAgency[$0].isEmpty }.map { agencies[$0] } }
 
     /// Every agency's records (small inputs and tests).
     public var all: [String: [FeeRecord]] {
@@ -97,7 +95,7 @@ public struct FeeStore: Sendable {
         return Int32(placements.count - 1)
     }
 
-    mutating func updatePlacement(_ index: Int32, _ change: (inout StoredPlacement) -> Void) { change(&placements[Int(index)]) }
+    mutating func setPlacement(_ index: Int32, _ placement: StoredPlacement) { placements[Int(index)] = placement }
 
     /// The agency of a stored record, by number.
     func agency(of fee: StoredFee) -> Int32 { placements[Int(fee.placement)].agency }

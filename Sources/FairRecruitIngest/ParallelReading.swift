@@ -18,8 +18,17 @@ enum ParallelReading {
 
     /// Whether reading on other cores is worth it: a file of at least two segments, and more than one core.
     static func worthIt(fileSize: Int, segmentSize: Int) -> Bool {
-        fileSize >= 2 * segmentSize && ProcessInfoCores.count > 1
+        fileSize >= 2 * segmentSize && onlineCores > 1
     }
+
+    /// The cores online (this module does without Foundation's `ProcessInfo`).
+    static let onlineCores: Int = {
+        #if canImport(Glibc)
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return 1
+        #endif
+    }()
 }
 
 /// Parses the segments of a ``Segmenter`` on worker threads, a few ahead, and gives their batches
@@ -127,16 +136,6 @@ final class RemainingSegments<Row>: ChunkSource {
 /// Passes a value that only one thread uses at a time to another thread.
 private struct UncheckedBox<Value>: @unchecked Sendable { var value: Value; init(_ value: Value) { self.value = value } }
 
-/// The number of cores, as the batch's `--jobs` default sees it.
-enum ProcessInfoCores {
-    static let count: Int = {
-        #if canImport(Glibc)
-        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        #else
-        return 1
-        #endif
-    }()
-}
 
 /// One piece of a file, cut at a line start.
 struct Segment: @unchecked Sendable {

@@ -179,7 +179,7 @@ private func ledger(_ name: String, _ rows: [String], agency: String? = nil) thr
         #expect(a1.map(\.location.line) == [2, 3])
         let a2 = try #require(ledger.records["A2"]?.first)
         #expect(a2.recordID == "R1" && a2.paidBy == .employer && a2.workerID == "W1")   // the same record id in another agency is fine
-        #expect(ledger.store.count == 3 && ledger.store.count(of: "A1") == 2)
+        #expect(ledger.store.count == 3 && ledger.store.records(of: "A1").count == 2)
     }
 }
 
