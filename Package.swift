@@ -28,8 +28,10 @@ let package = Package(
         ]),
         // libxml2 from the system (Debian: libxml2-dev), for streaming XML.
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
+        // A software prefetch for the ledger's hash tables (Swift has no spelling for one).
+        .target(name: "CPrefetch"),
         // Reading fee records and self-assessments (CSV and XML) into validated values.
-        .target(name: "FairRecruitIngest", dependencies: ["FairRecruitCore", "CLibXML2"]),
+        .target(name: "FairRecruitIngest", dependencies: ["FairRecruitCore", "CLibXML2", "CPrefetch"]),
         // JSON, Markdown, HTML (Mustache templates) and CSV reports.
         .target(name: "FairRecruitReports", dependencies: [
             "FairRecruitCore",

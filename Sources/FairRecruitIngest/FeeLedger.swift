@@ -90,8 +90,9 @@ public final class FeeLedger {
         try reading { intake throws(IngestError) in
             var summary = intake.startFile(path, format: "xml")
             let checker = intake.checker
-            try XMLRowReader(path: path, kind: .feeRecords, known: FeeColumns.all, progress: readProgress(path)).readAll(segmentSize: segmentSize, checking: { var mine = checker; return { mine.check($0) } }) {
-                checked, lines in intake.add(checked.shifted(by: lines), to: &summary)
+            let reader = XMLRowReader(path: path, kind: .feeRecords, known: FeeColumns.all, progress: readProgress(path))
+            try reader.readAll(segmentSize: segmentSize, checking: { var mine = checker; return { mine.check($0) } }, ahead: { intake.willAdd($0) }) {
+                checked, lines in intake.add(checked, linesBefore: lines, to: &summary)
             }
             intake.finishFile(summary)
         }
@@ -102,8 +103,8 @@ public final class FeeLedger {
         try reading { intake throws(IngestError) in
             var summary = intake.startFile(path, format: "csv")
             let checker = intake.checker
-            try reader.readAll(segmentSize: segmentSize, checking: { var mine = checker; return { mine.check($0) } }) { checked, lines in
-                intake.add(checked.shifted(by: lines), to: &summary)
+            try reader.readAll(segmentSize: segmentSize, checking: { var mine = checker; return { mine.check($0) } }, ahead: { intake.willAdd($0) }) { checked, lines in
+                intake.add(checked, linesBefore: lines, to: &summary)
             }
             intake.finishFile(summary)
         }
@@ -134,8 +135,10 @@ struct FeeIntake {
     private(set) var otherAgencyRows: [String: Int] = [:]
     private(set) var otherEmployerRows: [String: Int] = [:]
 
-    /// Placements by agency, worker and destination numbers.
-    private var placementIndex: [UInt64: Int32] = [:]
+    /// Placements, numbered by the bytes of a key made of their agency, worker and destination
+    /// numbers (an interner, not a `[UInt64: Int32]`: Swift's hashing of that key on every row was
+    /// a twentieth of the ledger's time, perf).
+    private var placementKeys = ByteInterner()
     /// Per record id: the ordinal of the accepted record of the first agency that used it (-1: none yet).
     private var recordIDOwner: [Int32] = []
     /// The same record id used by other agencies too: (agency, id) → ordinal.
@@ -164,25 +167,37 @@ struct FeeIntake {
         files.append(summary)
     }
 
-    /// Adds one row, checked on its own already.
-    mutating func add(_ checked: CheckedFee, to summary: inout InputFileSummary) {
+    /// Tells that `checked` will be added soon: the table slot its record id will probe is
+    /// fetched meanwhile. Ten million new ids each miss the caches, and taken one after another
+    /// those misses were a quarter of the ledger's time (perf). Mutating although it changes
+    /// nothing: called through the closure's capture of the state, a non-mutating call copied the
+    /// whole state, every array in it retained and released, for each row.
+    mutating func willAdd(_ checked: CheckedFee) {
+        if case .valid(let valid) = checked, let id = valid.recordID { store.recordIDs.prefetch(hash: id.hash) }
+    }
+
+    /// Adds one row, checked on its own already; its lines count from a segment of the file that
+    /// starts after `linesBefore` lines (the row is not copied to move them: it is large).
+    mutating func add(_ checked: CheckedFee, linesBefore: Int, to summary: inout InputFileSummary) {
         summary.rowsRead += 1
         switch checked {
         case .otherAgency: otherAgencyRows[summary.file, default: 0] += 1
         case .otherEmployer: otherEmployerRows[summary.file, default: 0] += 1
-        case .rejected(let location, let reason, let agencyID):
+        case .rejected(var location, let reason, let agencyID):
+            location.line += linesBefore
             summary.rejections.append(Rejection(location: location, reason: reason, agencyID: agencyID))
         case .valid(let valid):
-            if let conflict = acceptAcrossRows(valid) {
-                summary.rejections.append(Rejection(location: SourceLocation(file: summary.file, line: Int(valid.fee.line)),
-                                                    reason: conflict, agencyID: valid.agency))
+            let line = Int(valid.fee.line) + linesBefore
+            if let conflict = acceptAcrossRows(valid, line: Int32(line)) {
+                summary.rejections.append(Rejection(location: SourceLocation(file: summary.file, line: line), reason: conflict, agencyID: valid.agency))
             }
         }
     }
 
     /// Numbers the row's agency and ids for the whole input.
-    private mutating func number(_ valid: ValidFee) -> (fee: StoredFee, agency: Int32, worker: Int32) {
+    private mutating func number(_ valid: ValidFee, line: Int32) -> (fee: StoredFee, agency: Int32, worker: Int32) {
         var fee = valid.fee
+        fee.line = line
         if lastAgency.number < 0 || lastAgency.id != valid.agency { lastAgency = (valid.agency, store.agency(valid.agency)) }
         fee.file = Int32(store.files.count - 1)
         func intern(_ text: String, _ interner: inout ByteInterner) -> Int32 {
@@ -192,22 +207,22 @@ struct FeeIntake {
         let worker = intern(valid.worker, &store.workers)
         if let text = valid.employer { fee.employer = intern(text, &store.employers) }
         if let text = valid.sector { fee.sector = intern(text, &store.sectors) }
-        if let text = valid.recordID { fee.recordID = recordID(text) }
-        if let text = valid.repays { fee.repays = recordID(text) }
+        if let id = valid.recordID { fee.recordID = recordID(id) }
+        if let id = valid.repays { fee.repays = recordID(id) }
         return (fee, lastAgency.number, worker)
     }
 
-    private mutating func recordID(_ text: String) -> Int32 {
-        var text = text
-        let (id, isNew) = text.withUTF8 { store.recordIDs.intern($0) }
+    private mutating func recordID(_ id: HashedText) -> Int32 {
+        var text = id.text
+        let (number, isNew) = text.withUTF8 { store.recordIDs.intern($0, hash: id.hash) }
         if isNew { recordIDOwner.append(-1) }
-        return id
+        return number
     }
 
     /// Rejects a duplicate record id or a placement whose attributes disagree with an earlier row;
     /// otherwise stores the row.
-    private mutating func acceptAcrossRows(_ row: ValidFee) -> String? {
-        let (numbered, agency, worker) = number(row)
+    private mutating func acceptAcrossRows(_ row: ValidFee, line: Int32) -> String? {
+        let (numbered, agency, worker) = number(row, line: line)
         let sharedKey = UInt64(UInt32(agency)) << 32 | UInt64(UInt32(bitPattern: numbered.recordID))
         if numbered.recordID >= 0 {
             let owner = recordIDOwner[Int(numbered.recordID)]
@@ -218,13 +233,17 @@ struct FeeIntake {
             }
         }
         let key = UInt64(UInt32(agency)) << 42 ^ UInt64(UInt32(worker)) << 10 ^ UInt64(row.destination)
-        let known = placementIndex[key]
-        var placement = known.map { store.placements[Int($0)] }
-            ?? StoredPlacement(agency: agency, worker: worker, destination: row.destination, origin: row.origin, originAt: -1)
-        if known != nil, let conflict = conflict(row, placement) { return conflict }
+        // A new placement is always accepted (there is nothing for it to conflict with), so the
+        // keys' numbers are the placements' numbers.
+        let (placementNumber, isNew) = withUnsafeBytes(of: key) { placementKeys.intern($0.assumingMemoryBound(to: UInt8.self)) }
+        var placement = isNew ? StoredPlacement(agency: agency, worker: worker, destination: row.destination, origin: row.origin, originAt: -1)
+            : store.placements[Int(placementNumber)]
+        if !isNew, let conflict = conflict(row, placement) { return conflict }
         // Accepted: store the row, then what it told about its placement.
-        let placementNumber = known ?? store.addPlacement(placement)
-        if known == nil { placementIndex[key] = placementNumber }
+        if isNew {
+            let added = store.addPlacement(placement)
+            assert(added == placementNumber)
+        }
         var fee = numbered
         fee.placement = placementNumber
         if row.wage != nil { fee.give(.wage) }

@@ -10,19 +10,6 @@ enum CheckedFee: Sendable {
     case rejected(location: SourceLocation, reason: String, agencyID: String?)
     case valid(ValidFee)
 
-    /// The same row with its lines moved by `lines` (a segment's lines count from its start).
-    func shifted(by lines: Int) -> CheckedFee {
-        guard lines != 0 else { return self }
-        switch self {
-        case .otherAgency, .otherEmployer: return self
-        case .rejected(var location, let reason, let agencyID):
-            location.line += lines
-            return .rejected(location: location, reason: reason, agencyID: agencyID)
-        case .valid(var fee):
-            fee.fee.line += Int32(lines)
-            return .valid(fee)
-        }
-    }
 }
 
 /// A valid row: codes as ``CodeTable`` numbers, ids still as text.
@@ -34,8 +21,8 @@ struct ValidFee: Sendable {
     var worker: String
     var employer: String?
     var sector: String?
-    var recordID: String?
-    var repays: String?
+    var recordID: HashedText?
+    var repays: HashedText?
     var origin: UInt16
     var destination: UInt16
     var wage: (ExactDecimal, UInt16)?
@@ -44,6 +31,14 @@ struct ValidFee: Sendable {
     var contractSigned: Int32?
     var occupation: UInt16?
     var unknownOccupation: String?
+}
+
+/// An id's text with its ``ByteInterner/hash(_:)``, computed on the thread that parsed the row:
+/// the ledger, which numbers ids in file order on one thread, then only probes.
+struct HashedText: Sendable {
+    var text: String
+    var hash: UInt64
+    init(_ bytes: UnsafeBufferPointer<UInt8>) { text = String(decoding: bytes, as: UTF8.self); hash = ByteInterner.hash(bytes) }
 }
 
 /// The checks of one fee row on its own (§3.4). A value with its own caches: one per thread.
@@ -208,8 +203,8 @@ struct FeeRowChecker: Sendable {
         }
         parsed.sector = row.text(.sector)
         parsed.employer = row.text(.employer)
-        parsed.recordID = row.text(.recordID)
-        parsed.repays = row.text(.repays)
+        parsed.recordID = row[.recordID].map(HashedText.init)
+        parsed.repays = row[.repays].map(HashedText.init)
         return .success(parsed)
     }
 

@@ -129,7 +129,7 @@ public final class CSVRowReader {
     /// and checked on several cores (``ParallelReading``), each thread with its own function;
     /// `body` runs on the calling thread. Tests make segments small to put cuts anywhere.
     func readAll<Row>(segmentSize: Int = ParallelReading.segmentSize, checking: @escaping @Sendable () -> (RawRow) -> Row,
-                      _ body: (Row, Int) -> Void) throws(IngestError) {
+                      ahead: (Row) -> Void = { _ in }, _ body: (Row, Int) -> Void) throws(IngestError) {
         let rest = reader.remainder()
         guard ParallelReading.worthIt(fileSize: ByteStream.size(of: path), segmentSize: segmentSize), rest.column == 1 else {
             let check = checking()
@@ -143,7 +143,7 @@ public final class CSVRowReader {
         defer { pipeline.close() }
         var lineOffset = rest.line - 1
         while let batch = try pipeline.next() {
-            for row in batch.rows { body(row, lineOffset) }
+            batch.handOver(ahead: ahead) { body($0, lineOffset) }
             if let failure = batch.failure { throw failure.shifted(by: lineOffset) }
             guard let open = batch.resume else { lineOffset += batch.lines; continue }
             // A quoted field went on past the cut: the rest is read sequentially from its record.

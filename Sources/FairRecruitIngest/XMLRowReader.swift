@@ -66,7 +66,7 @@ public final class XMLRowReader {
     /// element is a `<fee>`, and each is parsed inside a `<feeRecords>` of its own; `body` runs on
     /// the calling thread.
     func readAll<Row>(segmentSize: Int = ParallelReading.segmentSize, checking: @escaping @Sendable () -> (RawRow) -> Row,
-                      _ body: (Row, Int) -> Void) throws(IngestError) {
+                      ahead: (Row) -> Void = { _ in }, _ body: (Row, Int) -> Void) throws(IngestError) {
         guard kind == .feeRecords, ParallelReading.worthIt(fileSize: ByteStream.size(of: path), segmentSize: segmentSize) else {
             let check = checking()
             return try read { body(check($0), 0) }
@@ -84,7 +84,7 @@ public final class XMLRowReader {
         while let batch = try pipeline.next() {
             // A segment after the first is parsed after a line of its own: `<feeRecords>`.
             let offset = linesBefore - (batch.segment!.index > 0 ? 1 : 0)
-            for row in batch.rows { body(row, offset) }
+            batch.handOver(ahead: ahead) { body($0, offset) }
             if let failure = batch.failure { throw failure.shifted(by: offset) }
             guard let parser = batch.parser as? SAXParser else { linesBefore += batch.lines; continue }
             // The segment did not end between rows: its parser goes on with the rest of the file.
@@ -196,8 +196,7 @@ public final class XMLRowReader {
         /// not parsed yet: then the next segment, parsed on its own, reads as this one would go on.
         func endsBetweenRows(firstSegment: Bool) -> Bool {
             guard state.depth == 1, !state.inRow, !firstSegment || state.plainRoot, let input = context.pointee.input else { return false }
-            var p = input.pointee.cur, end = input.pointee.end
-            guard var p, let end else { return true }
+            guard var p = input.pointee.cur, let end = input.pointee.end else { return true }
             while p < end {
                 guard p.pointee == 0x20 || p.pointee == 0x09 || p.pointee == 0x0A || p.pointee == 0x0D else { return false }
                 p += 1
