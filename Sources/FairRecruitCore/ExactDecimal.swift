@@ -26,35 +26,40 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// ``init(parsing:)`` over UTF-8 bytes, as large inputs are read.
     public init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
-        var bytes = bytes[...]
+        // Digits are gathered in Int64 (an amount is at most 10^18 whole units) and scaled once:
+        // Int128 arithmetic per digit made this a tenth of checking a fee row (callgrind).
+        var i = 0
         var negative = false
-        if bytes.first == UInt8(ascii: "-") { negative = true; bytes = bytes.dropFirst() }
-        var whole: Int128 = 0
-        var fraction: Int128 = 0
+        if bytes.first == UInt8(ascii: "-") { negative = true; i = 1 }
+        var whole: Int64 = 0
+        var fraction: Int64 = 0
         var fractionDigits = 0
         var sawDigit = false
         var sawPoint = false
-        for byte in bytes {
+        while i < bytes.count {
+            let byte = bytes[i]
+            i += 1
             if byte == UInt8(ascii: ".") {
                 if sawPoint { return nil }
                 sawPoint = true
                 continue
             }
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            let digit = byte &- UInt8(ascii: "0")
+            guard digit <= 9 else { return nil }
             sawDigit = true
-            let digit = Int128(byte - UInt8(ascii: "0"))
             if sawPoint {
                 fractionDigits += 1
                 if fractionDigits > Self.fractionDigits { return nil }
-                fraction = fraction * 10 + digit
+                fraction = fraction * 10 + Int64(digit)
             } else {
-                whole = whole * 10 + digit
+                if whole > 100_000_000_000_000_000 { return nil }   // the next digit would pass 10^18
+                whole = whole * 10 + Int64(digit)
                 if whole > 1_000_000_000_000_000 { return nil } // 10^18: beyond any real amount
             }
         }
         guard sawDigit else { return nil }
         for _ in fractionDigits..<Self.fractionDigits { fraction *= 10 }
-        let value = whole * Self.scale + fraction
+        let value = Int128(whole) * Self.scale + Int128(fraction)
         scaled = negative ? -value : value
     }
 

@@ -331,7 +331,7 @@ public final class XMLRowReader {
             defer { swap(&pointers, &self.pointers) }
             let values = self.values
             rowBytes.withUnsafeBufferPointer { bytes in
-                for (i, range) in values.enumerated() { pointers[i] = range.map { UnsafeBufferPointer(rebasing: bytes[$0]) } }
+                for (i, range) in values.enumerated() { pointers[i] = range.flatMap { RawRow.value(UnsafeBufferPointer(rebasing: bytes[$0])) } }
                 pointers.withUnsafeBufferPointer { pointers in
                     handle(RawRow(file: reader.path, line: rowLine, problem: rowProblem, values: pointers))
                 }

@@ -8,7 +8,7 @@ func temporaryFile(_ name: String, _ bytes: [UInt8]) -> String {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fairrecruit-tests-\(ProcessInfo.processInfo.processIdentifier)")
     try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let path = folder.appendingPathComponent(name).path
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
     return path
 }
 
