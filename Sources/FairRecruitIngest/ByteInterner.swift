@@ -24,8 +24,10 @@ struct ByteInterner: Sendable {
     /// The id of `bytes`, adding it when new.
     mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>) -> (id: Int32, isNew: Bool) {
         guard bytes.count <= 16 else { return intern(bytes, hash: Self.hash(bytes)) }
+        // Byte by byte: codes are a few bytes, and a copy into the words was a call to memcpy.
         var words: (UInt64, UInt64) = (0, 0)
-        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
+        for i in 0..<min(bytes.count, 8) { words.0 |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        for i in min(bytes.count, 8)..<bytes.count { words.1 |= UInt64(bytes[i]) << (8 * UInt64(i - 8)) }
         let mixed = (words.0 ^ words.1 &* 0xC2B2_AE3D_27D4_EB4F ^ UInt64(bytes.count)) &* 0x9E37_79B9_7F4A_7C15
         let slot = Int(truncatingIfNeeded: mixed >> 58)
         let seen = recent[slot]

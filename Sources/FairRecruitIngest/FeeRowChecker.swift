@@ -80,51 +80,44 @@ struct FeeRowChecker: Sendable {
             return .otherEmployer
         }
         if let problem = row.problem { return .rejected(location: row.location, reason: problem, agencyID: row.text(.agencyID)) }
-        switch parse(row) {
-        case .failure(let reason): return .rejected(location: row.location, reason: reason.message, agencyID: row.text(.agencyID))
-        case .success(let fee): return .valid(fee)
+        do throws(Reason) { return .valid(try parse(row)) } catch {
+            return .rejected(location: row.location, reason: error.message, agencyID: row.text(.agencyID))
         }
     }
 
-    private mutating func parse(_ row: RawRow) -> Result<ValidFee, Reason> {
+    /// The row's values, or why it is not valid. Typed throws, not a `Result`: wrapping the large
+    /// value copied it twice per row (callgrind).
+    private mutating func parse(_ row: RawRow) throws(Reason) -> ValidFee {
         for column in FeeColumn.required where row[column] == nil {
-            return .failure(Reason("missing \(column.name)"))
+            throw Reason("missing \(column.name)")
         }
         guard agencyTexts.resolve(row[.agencyID]!, { Validators.isAgencyID($0) ? 0 : -1 }) >= 0 else {
-            return .failure(Reason("invalid agency_id '\(row.text(.agencyID)!)': 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"))
+            throw Reason("invalid agency_id '\(row.text(.agencyID)!)': 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
         }
-        guard let origin = countryNumber(row[.origin]!) else { return .failure(Reason("origin '\(row.text(.origin)!)' is not an ISO 3166-1 alpha-2 country code")) }
+        guard let origin = countryNumber(row[.origin]!) else { throw Reason("origin '\(row.text(.origin)!)' is not an ISO 3166-1 alpha-2 country code") }
         guard let destination = countryNumber(row[.destination]!) else {
-            return .failure(Reason("destination '\(row.text(.destination)!)' is not an ISO 3166-1 alpha-2 country code"))
+            throw Reason("destination '\(row.text(.destination)!)' is not an ISO 3166-1 alpha-2 country code")
         }
         let categoryNumber = categoryTexts.resolve(row[.category]!) { text in categories.code(for: text).flatMap(codes.number).map(Int32.init) ?? -1 }
         guard categoryNumber >= 0 else {
             let categoryText = row.text(.category)!
             let suggestion = closestMatch(to: normalizedTerm(categoryText), in: categories.recordTerms)
-            return .failure(Reason("unknown category '\(categoryText)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? "")))
+            throw Reason("unknown category '\(categoryText)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""))
         }
         if needsDescription[Int(categoryNumber)] && row[.description] == nil {
-            return .failure(Reason("category '\(codes.text(UInt16(categoryNumber)))' needs a description"))
+            throw Reason("category '\(codes.text(UInt16(categoryNumber)))' needs a description")
         }
-        let amount: ExactDecimal
-        switch Validators.amount(row[.amount]!, "amount") {
-        case .success(let value): amount = value
-        case .failure(let reason): return .failure(reason)
-        }
+        let amount = try Validators.amount(row[.amount]!, "amount").get()
         guard let currency = currencyNumber(row[.currency]!) else {
             let text = row.text(.currency)!
-            return .failure(Reason("unknown currency '\(text)'\(currencyHint(text))"))
+            throw Reason("unknown currency '\(text)'\(currencyHint(text))")
         }
         let paidBy = payerTexts.resolve(row[.paidBy]!) { Validators.oneOf(StoredFee.payers.map(\.rawValue), $0) }
         guard paidBy >= 0 else {
-            return .failure(Reason("paid_by '\(row.text(.paidBy)!)' must be one of \(Payer.allCases.map(\.rawValue).joined(separator: ", "))"))
+            throw Reason("paid_by '\(row.text(.paidBy)!)' must be one of \(Payer.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let paidOn: Day
-        switch Validators.date(row[.paidOn]!, "paid_on") {
-        case .success(let day): paidOn = day
-        case .failure(let reason): return .failure(reason)
-        }
-        if asOf < paidOn { return .failure(Reason("paid_on \(paidOn) is after the audit date \(asOf)")) }
+        let paidOn = try Validators.date(row[.paidOn]!, "paid_on").get()
+        if asOf < paidOn { throw Reason("paid_on \(paidOn) is after the audit date \(asOf)") }
         var fee = StoredFee()
         fee.category = UInt16(categoryNumber)
         fee.currency = currency
@@ -136,45 +129,37 @@ struct FeeRowChecker: Sendable {
         if let bytes = row[.method] {
             let method = methodTexts.resolve(bytes) { Validators.oneOf(StoredFee.methods.map(\.rawValue), $0) }
             guard method >= 0 else {
-                return .failure(Reason("method '\(row.text(.method)!)' must be one of \(PaymentMethod.allCases.map(\.rawValue).joined(separator: ", "))"))
+                throw Reason("method '\(row.text(.method)!)' must be one of \(PaymentMethod.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             parsed.fee.method = UInt8(method + 1)
         }
         if let bytes = row[.receipt] {
             let answer = receiptTexts.resolve(bytes) { Validators.oneOf(["no", "yes"], $0) }
-            guard answer >= 0 else { return .failure(Reason("receipt '\(row.text(.receipt)!)' must be yes or no")) }
+            guard answer >= 0 else { throw Reason("receipt '\(row.text(.receipt)!)' must be yes or no") }
             parsed.fee.receipt = UInt8(answer + 1)
         }
         switch (row[.refundedAmount], row[.refundedOn]) {
         case (nil, nil): break
         case (let amountBytes?, nil):
             if case .success(let value) = Validators.amount(amountBytes, "refunded_amount"), value.isZero { break }
-            return .failure(Reason("refunded_amount is given without refunded_on"))
+            throw Reason("refunded_amount is given without refunded_on")
         case (nil, _?):
-            return .failure(Reason("refunded_on is given without refunded_amount"))
+            throw Reason("refunded_on is given without refunded_amount")
         case (let amountBytes?, let dateBytes?):
-            let refund: ExactDecimal
-            switch Validators.amount(amountBytes, "refunded_amount") {
-            case .success(let value): refund = value
-            case .failure(let reason): return .failure(reason)
-            }
-            if amount < refund { return .failure(Reason("refunded_amount \(refund) is larger than the payment \(amount)")) }
-            let on: Day
-            switch Validators.date(dateBytes, "refunded_on") {
-            case .success(let day): on = day
-            case .failure(let reason): return .failure(reason)
-            }
-            if on < paidOn { return .failure(Reason("refunded_on \(on) is before paid_on \(paidOn)")) }
+            let refund = try Validators.amount(amountBytes, "refunded_amount").get()
+            if amount < refund { throw Reason("refunded_amount \(refund) is larger than the payment \(amount)") }
+            let on = try Validators.date(dateBytes, "refunded_on").get()
+            if on < paidOn { throw Reason("refunded_on \(on) is before paid_on \(paidOn)") }
             parsed.refund = (refund, Int32(on.ordinal))
         }
         if let bytes = row[.monthlyWage] {
             guard let wage = ExactDecimal(utf8: bytes), wage.isPositive else {
-                return .failure(Reason("monthly_wage '\(row.text(.monthlyWage)!)' must be a number above 0"))
+                throw Reason("monthly_wage '\(row.text(.monthlyWage)!)' must be a number above 0")
             }
             if let wageBytes = row[.wageCurrency] {
                 guard let wageCurrency = currencyNumber(wageBytes) else {
                     let text = row.text(.wageCurrency)!
-                    return .failure(Reason("unknown wage_currency '\(text)'\(currencyHint(text))"))
+                    throw Reason("unknown wage_currency '\(text)'\(currencyHint(text))")
                 }
                 parsed.wage = (wage, wageCurrency)
             } else {
@@ -183,19 +168,16 @@ struct FeeRowChecker: Sendable {
             }
         } else if let wageBytes = row[.wageCurrency], currencyNumber(wageBytes) == nil {
             let text = row.text(.wageCurrency)!
-            return .failure(Reason("unknown wage_currency '\(text)'\(currencyHint(text))"))
+            throw Reason("unknown wage_currency '\(text)'\(currencyHint(text))")
         }
         if let bytes = row[.contractMonths] {
             guard let months = Int(String(decoding: bytes, as: UTF8.self)), months > 0, months <= 1200 else {
-                return .failure(Reason("contract_months '\(row.text(.contractMonths)!)' must be a whole number above 0"))
+                throw Reason("contract_months '\(row.text(.contractMonths)!)' must be a whole number above 0")
             }
             parsed.contractMonths = Int32(months)
         }
         if let bytes = row[.contractSignedOn] {
-            switch Validators.date(bytes, "contract_signed_on") {
-            case .success(let day): parsed.contractSigned = Int32(day.ordinal)
-            case .failure(let reason): return .failure(reason)
-            }
+            parsed.contractSigned = Int32(try Validators.date(bytes, "contract_signed_on").get().ordinal)
         }
         if let bytes = row[.occupation] {
             let number = occupationTexts.resolve(bytes) { text in occupations.code(for: text).flatMap(codes.number).map(Int32.init) ?? -1 }
@@ -205,7 +187,7 @@ struct FeeRowChecker: Sendable {
         parsed.employer = row.text(.employer)
         parsed.recordID = row[.recordID].map(HashedText.init)
         parsed.repays = row[.repays].map(HashedText.init)
-        return .success(parsed)
+        return parsed
     }
 
     private mutating func countryNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt16? {
@@ -279,3 +261,4 @@ enum Validators {
         (choices.firstIndex(of: text) ?? choices.firstIndex(of: text.lowercased())).map(Int32.init) ?? -1
     }
 }
+
