@@ -142,6 +142,21 @@ struct Segment: @unchecked Sendable {
     var index: Int
     var bytes: [UInt8]
     var isLast: Bool
+
+    /// The line feeds in the bytes, found with `memchr` (a byte-by-byte count was a tenth of
+    /// reading an XML row, callgrind).
+    var lineFeeds: Int {
+        bytes.withUnsafeBufferPointer { bytes in
+            guard var p = bytes.baseAddress.map(UnsafeRawPointer.init) else { return 0 }
+            let end = p + bytes.count
+            var count = 0
+            while p < end, let found = memchr(p, 0x0A, end - p) {
+                count += 1
+                p = UnsafeRawPointer(found) + 1
+            }
+            return count
+        }
+    }
 }
 
 /// Cuts the UTF-8 text of a stream into segments at line starts that `isCut` accepts.

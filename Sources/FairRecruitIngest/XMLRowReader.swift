@@ -119,7 +119,7 @@ public final class XMLRowReader {
     /// The rows of one segment (lines counted from its start, plus one after the first segment).
     private static func parse<Row>(_ segment: Segment, reader: XMLRowReader, check: @escaping (RawRow) -> Row) -> RowBatch<Row> {
         let batch = RowBatch<Row>(segment: segment)
-        batch.lines = segment.bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        batch.lines = segment.lineFeeds
         let parser: SAXParser
         do {
             parser = try SAXParser(reader: reader) { batch.rows.append(check($0)) }
@@ -206,6 +206,35 @@ public final class XMLRowReader {
     }
 
     /// Mutable parse state, reached from libxml2's C callbacks through the user-data pointer.
+    /// The values of the row being built, one after another. libxml2's attribute values live only
+    /// as long as their callback, so they are copied; into memory kept for the whole parse, as
+    /// `Array.append(contentsOf:)` checked uniqueness and capacity per value (callgrind: a twelfth
+    /// of reading an XML row).
+    struct RowBytes {
+        private var storage = UnsafeMutableBufferPointer<UInt8>(start: nil, count: 0)   // allocated on first use
+        private var count = 0
+
+        /// Appends `value`; its range in the row's bytes.
+        mutating func append(_ value: UnsafeBufferPointer<UInt8>) -> Range<Int> {
+            if count + value.count > storage.count {
+                let grown = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(2 * storage.count, count + value.count, 1024))
+                if count > 0 { _ = grown.initialize(fromContentsOf: storage[..<count]) }
+                storage.deallocate()
+                storage = grown
+            }
+            if let base = value.baseAddress { (storage.baseAddress! + count).initialize(from: base, count: value.count) }
+            count += value.count
+            return (count - value.count)..<count
+        }
+
+        mutating func removeAll() { count = 0 }
+
+        func withBytes<T>(_ body: (UnsafeBufferPointer<UInt8>) -> T) -> T { body(UnsafeBufferPointer(rebasing: storage[..<count])) }
+
+        /// Frees the memory; the owner calls it once, when it is done.
+        func free() { storage.deallocate() }   // nothing when never allocated
+    }
+
     final class ParseState {
         let reader: XMLRowReader
         var handle: (RawRow) -> Void
@@ -228,7 +257,7 @@ public final class XMLRowReader {
         var inRow = false
         var values: [Range<Int>?]
         var pointers: [UnsafeBufferPointer<UInt8>?]
-        var rowBytes: [UInt8] = []
+        var rowBytes = RowBytes()
         var rowLine = 0
         var rowProblem: String?
         var field: Int?             // the known column a child element fills (-1: an unknown one)
@@ -241,6 +270,8 @@ public final class XMLRowReader {
             pointers = Array(repeating: nil, count: reader.known.count)
             columnByName = Dictionary(reader.known.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         }
+
+        deinit { rowBytes.free() }
 
         var line: Int { context.map { Int(xmlSAX2GetLineNumber($0)) } ?? 1 }
         var column: Int { context.map { Int(xmlSAX2GetColumnNumber($0)) } ?? 1 }
@@ -279,15 +310,13 @@ public final class XMLRowReader {
             if values[column] != nil {
                 rowProblem = rowProblem ?? "field '\(reader.known[column])' is given twice"
             }
-            let from = rowBytes.count
-            rowBytes.append(contentsOf: value)
-            values[column] = from..<rowBytes.count
+            values[column] = rowBytes.append(value)
         }
 
         func startRow() {
             inRow = true
             values.withUnsafeMutableBufferPointer { $0.update(repeating: nil) }
-            rowBytes.removeAll(keepingCapacity: true)
+            rowBytes.removeAll()
             rowLine = line
             rowProblem = nil
         }
@@ -298,7 +327,7 @@ public final class XMLRowReader {
         /// instructions per attribute before, about a tenth after).
         func setAttributes(_ count: Int32, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
             guard let attributes, count > 0, inRow else { return }
-            var bytes: [UInt8] = [], values: [Range<Int>?] = [], cache: [(name: UnsafeRawPointer?, column: Int)] = []
+            var bytes = RowBytes(), values: [Range<Int>?] = [], cache: [(name: UnsafeRawPointer?, column: Int)] = []
             swap(&bytes, &rowBytes); swap(&values, &self.values); swap(&cache, &attributeColumns)
             defer { swap(&bytes, &rowBytes); swap(&values, &self.values); swap(&cache, &attributeColumns) }
             // Five pointers per attribute: local name, prefix, URI, value start, value end.
@@ -317,9 +346,7 @@ public final class XMLRowReader {
                 }
                 guard column >= 0 else { continue }   // not a column: names, passport numbers are never copied
                 if values[column] != nil { rowProblem = rowProblem ?? "field '\(reader.known[column])' is given twice" }
-                let from = bytes.count
-                bytes.append(contentsOf: UnsafeBufferPointer(start: start, count: end - start))
-                values[column] = from..<bytes.count
+                values[column] = bytes.append(UnsafeBufferPointer(start: start, count: end - start))
             }
         }
 
@@ -330,7 +357,7 @@ public final class XMLRowReader {
             swap(&pointers, &self.pointers)
             defer { swap(&pointers, &self.pointers) }
             let values = self.values
-            rowBytes.withUnsafeBufferPointer { bytes in
+            rowBytes.withBytes { bytes in
                 for (i, range) in values.enumerated() { pointers[i] = range.flatMap { RawRow.value(UnsafeBufferPointer(rebasing: bytes[$0])) } }
                 pointers.withUnsafeBufferPointer { pointers in
                     handle(RawRow(file: reader.path, line: rowLine, problem: rowProblem, values: pointers))
