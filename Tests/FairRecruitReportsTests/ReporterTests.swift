@@ -87,6 +87,26 @@ func assertSnapshot(_ text: String, named name: String, sourceLocation: Testing.
         """)
     }
 
+    @Test func recordCitationsAreWrittenOneToALine() {
+        let text = JSONWriter.document { w in
+            w.object { w in
+                w.array("records") { w in
+                    w.inlineObject { w in w.field("file", "a<b>.csv"); w.field("line", 7); w.field("recordId", nil as String?) }
+                    w.inlineObject { _ in }
+                }
+            }
+        }.text
+        #expect(text == """
+        {
+          "records": [
+            {"file": "a\\u003cb\\u003e.csv", "line": 7, "recordId": null},
+            {}
+          ]
+        }
+
+        """)
+    }
+
     @Test func markdownEscapesInputDerivedText() {
         #expect(md("a|b*c_d[e]<f>`g`\\h#i\nj") == "a\\|b\\*c\\_d\\[e\\]\\<f\\>\\`g\\`\\\\h\\#i j")
     }
