@@ -78,18 +78,36 @@ struct JSONWriter {
     /// An array of strings.
     mutating func array(_ strings: [String]) { array { for s in strings { $0.string(s) } } }
 
-    /// A member's key; its value is written next.
+    /// A member's key as written in the code: plain ASCII (debug builds check it), copied as it is.
+    mutating func key(_ name: StaticString) {
+        #if DEBUG
+        name.withUTF8Buffer { assert(!$0.contains(where: Self.needsEscape), "a key to escape: \(name)") }
+        checkOrder(name.description)
+        #endif
+        nextElement()
+        output.append(byte: UInt8(ascii: "\""))
+        name.withUTF8Buffer { output.append(bytes: $0) }
+        output.append("\": ")
+        afterKey = true
+    }
+
+    /// A member's key taken from data (a ``JSONValue``'s), escaped like any string.
     mutating func key(_ name: String) {
         #if DEBUG
-        if let last = lastKeys[lastKeys.count - 1] { assert(last < name, "JSON keys out of order: \(last) before \(name)") }
-        lastKeys[lastKeys.count - 1] = name
+        checkOrder(name)
         #endif
         nextElement()
         escaped(name)
-        output.append(byte: UInt8(ascii: ":"))
-        output.append(byte: UInt8(ascii: " "))
+        output.append(": ")
         afterKey = true
     }
+
+    #if DEBUG
+    private mutating func checkOrder(_ name: String) {
+        if let last = lastKeys[lastKeys.count - 1] { assert(last < name, "JSON keys out of order: \(last) before \(name)") }
+        lastKeys[lastKeys.count - 1] = name
+    }
+    #endif
 
     // MARK: Values
 
@@ -114,15 +132,15 @@ struct JSONWriter {
 
     // MARK: Members: a key and its value
 
-    mutating func field(_ key: String, _ value: String) { self.key(key); string(value) }
-    mutating func field(_ key: String, _ value: String?) { self.key(key); string(value) }
-    mutating func field(_ key: String, _ value: Day) { self.key(key); string(value) }
-    mutating func field(_ key: String, _ value: Int) { self.key(key); number(value) }
-    mutating func field(_ key: String, _ value: ExactDecimal?) { self.key(key); number(value) }
-    mutating func field(_ key: String, _ value: Bool) { self.key(key); bool(value) }
-    mutating func object(_ key: String, _ body: (inout JSONWriter) -> Void) { self.key(key); object(body) }
-    mutating func array(_ key: String, _ body: (inout JSONWriter) -> Void) { self.key(key); array(body) }
-    mutating func array(_ key: String, _ strings: [String]) { self.key(key); array(strings) }
+    mutating func field(_ key: StaticString, _ value: String) { self.key(key); string(value) }
+    mutating func field(_ key: StaticString, _ value: String?) { self.key(key); string(value) }
+    mutating func field(_ key: StaticString, _ value: Day) { self.key(key); string(value) }
+    mutating func field(_ key: StaticString, _ value: Int) { self.key(key); number(value) }
+    mutating func field(_ key: StaticString, _ value: ExactDecimal?) { self.key(key); number(value) }
+    mutating func field(_ key: StaticString, _ value: Bool) { self.key(key); bool(value) }
+    mutating func object(_ key: StaticString, _ body: (inout JSONWriter) -> Void) { self.key(key); object(body) }
+    mutating func array(_ key: StaticString, _ body: (inout JSONWriter) -> Void) { self.key(key); array(body) }
+    mutating func array(_ key: StaticString, _ strings: [String]) { self.key(key); array(strings) }
 
     // MARK: Layout
 
@@ -136,7 +154,7 @@ struct JSONWriter {
 
     private mutating func close(_ bracket: UInt8) {
         depth -= 1
-        if hasElement { newLine() }
+        if hasElement { newLine(afterComma: false) }
         output.append(byte: bracket)
         hasElement = true
     }
@@ -148,18 +166,29 @@ struct JSONWriter {
 
     private mutating func nextElement() {
         if inline {
-            if hasElement { output.append(byte: UInt8(ascii: ",")); output.append(byte: UInt8(ascii: " ")) }
+            if hasElement { output.append(", ") }
         } else {
-            if hasElement { output.append(byte: UInt8(ascii: ",")) }
-            newLine()
+            newLine(afterComma: hasElement)
         }
         hasElement = true
     }
 
-    private mutating func newLine() {
-        output.append(byte: UInt8(ascii: "\n"))
-        output.appendSpaces(2 * depth)
+    /// A line break and the indent, after a comma if `afterComma`: copied at once from a row made once.
+    private mutating func newLine(afterComma: Bool) {
+        let length = 2 + 2 * depth
+        Self.lineBreak.withUnsafeBufferPointer { row in
+            output.append(bytes: UnsafeBufferPointer(rebasing: row[(afterComma ? 0 : 1)..<min(length, row.count)]))
+            // Deeper than the row is long (no report is): the rest of the indent.
+            var spacesLeft = length - row.count
+            while spacesLeft > 0 {
+                let run = min(spacesLeft, row.count - 2)
+                output.append(bytes: UnsafeBufferPointer(rebasing: row[2..<2 + run]))
+                spacesLeft -= run
+            }
+        }
     }
+
+    private static let lineBreak = Array(",\n".utf8) + [UInt8](repeating: UInt8(ascii: " "), count: 126)
 
     // MARK: Escaping
 
@@ -167,40 +196,56 @@ struct JSONWriter {
     /// and `&` (safe to embed in HTML), and 0xE2, which starts U+2028 and U+2029 (line and
     /// paragraph separators, line breaks in JavaScript).
     private static func needsEscape(_ byte: UInt8) -> Bool {
-        byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x3C || byte == 0x3E || byte == 0x26 || byte == 0xE2
+        // One shift and test for the bytes below 0x40, which hold all but two of them.
+        byte < 0x40 ? (escapedBelow0x40 &>> UInt64(byte)) & 1 != 0 : byte == 0x5C || byte == 0xE2
     }
+
+    /// Bit n set: byte n < 0x40 needs escaping (0x00–0x1F, `"`, `&`, `<`, `>`).
+    private static let escapedBelow0x40: UInt64 = 0xFFFF_FFFF | 1 << 0x22 | 1 << 0x26 | 1 << 0x3C | 1 << 0x3E
 
     private mutating func escaped(_ text: String) {
         output.append(byte: UInt8(ascii: "\""))
-        var text = text
-        text.withUTF8 { utf8 in
-            // Most strings need no escaping at all: copy them whole.
-            guard utf8.contains(where: Self.needsEscape) else { output.append(bytes: utf8); return }
-            var i = 0
-            while i < utf8.count {
-                let byte = utf8[i]
-                switch byte {
-                case UInt8(ascii: "\""): output.append("\\\"")
-                case UInt8(ascii: "\\"): output.append("\\\\")
-                case UInt8(ascii: "\n"): output.append("\\n")
-                case UInt8(ascii: "\r"): output.append("\\r")
-                case UInt8(ascii: "\t"): output.append("\\t")
-                case UInt8(ascii: "<"): output.append("\\u003c")
-                case UInt8(ascii: ">"): output.append("\\u003e")
-                case UInt8(ascii: "&"): output.append("\\u0026")
-                case 0xE2 where i + 2 < utf8.count && utf8[i + 1] == 0x80 && (utf8[i + 2] == 0xA8 || utf8[i + 2] == 0xA9):
-                    output.append(utf8[i + 2] == 0xA8 ? "\\u2028" : "\\u2029")
-                    i += 2
-                case ..<0x20:
-                    output.append("\\u00")
-                    output.append(byte: Self.hexDigits[Int(byte >> 4)])
-                    output.append(byte: Self.hexDigits[Int(byte & 0x0F)])
-                default: output.append(byte: byte)
-                }
-                i += 1
-            }
+        if text.utf8.withContiguousStorageIfAvailable({ appendEscaped($0) }) == nil {
+            var text = text
+            text.withUTF8 { appendEscaped($0) }
         }
         output.append(byte: UInt8(ascii: "\""))
+    }
+
+    /// The bytes of a string, escaped: the runs between bytes to escape are copied whole (most
+    /// strings are one run).
+    private mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+        var run = 0
+        var i = 0
+        while i < utf8.count {
+            let byte = utf8[i]
+            guard Self.needsEscape(byte) else { i += 1; continue }
+            if byte == 0xE2 && !(i + 2 < utf8.count && utf8[i + 1] == 0x80 && (utf8[i + 2] == 0xA8 || utf8[i + 2] == 0xA9)) {
+                i += 1   // another character starting with 0xE2 (e.g. "—"): as it is
+                continue
+            }
+            output.append(bytes: UnsafeBufferPointer(rebasing: utf8[run..<i]))
+            switch byte {
+            case UInt8(ascii: "\""): output.append("\\\"")
+            case UInt8(ascii: "\\"): output.append("\\\\")
+            case UInt8(ascii: "\n"): output.append("\\n")
+            case UInt8(ascii: "\r"): output.append("\\r")
+            case UInt8(ascii: "\t"): output.append("\\t")
+            case UInt8(ascii: "<"): output.append("\\u003c")
+            case UInt8(ascii: ">"): output.append("\\u003e")
+            case UInt8(ascii: "&"): output.append("\\u0026")
+            case 0xE2:
+                output.append(utf8[i + 2] == 0xA8 ? "\\u2028" : "\\u2029")
+                i += 2
+            default:
+                output.append("\\u00")
+                output.append(byte: Self.hexDigits[Int(byte >> 4)])
+                output.append(byte: Self.hexDigits[Int(byte & 0x0F)])
+            }
+            i += 1
+            run = i
+        }
+        output.append(bytes: UnsafeBufferPointer(rebasing: utf8[run...]))
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

@@ -255,7 +255,9 @@ extension OutputBuffer {
     /// Input-derived text escaped as ``md(_:)`` escapes it.
     mutating func appendMarkdown(_ text: String) {
         // Most text has nothing to escape (none of md's characters): copy it whole.
-        if text.utf8.contains(where: { Self.markdownSpecial[Int($0)] }) { append(md(text)) } else { append(text) }
+        let plain = text.utf8.withContiguousStorageIfAvailable { !$0.contains(where: Self.isMarkdownSpecial) }
+            ?? !text.utf8.contains(where: Self.isMarkdownSpecial)
+        append(plain ? text : md(text))
     }
 
     /// Text inside a code span, as ``code(_:)`` writes it.
@@ -263,8 +265,17 @@ extension OutputBuffer {
         if text.utf8.contains(UInt8(ascii: "`")) { append(code(text)) } else { append(text) }
     }
 
-    /// The bytes that ``md(_:)`` may change.
-    private static let markdownSpecial: [Bool] = (0...255).map { Array("|*_[]<>`\\#\n\r".utf8).contains(UInt8($0)) }
+    /// A byte that ``md(_:)`` may change: `| * _ [ ] < > \` \\ #`, line breaks.
+    private static func isMarkdownSpecial(_ byte: UInt8) -> Bool {
+        // A bit per byte below 0x80 (all of them are), tested with a shift: no table to look up.
+        byte < 0x40 ? (markdownBelow0x40 &>> UInt64(byte)) & 1 != 0
+            : byte < 0x80 && (markdownFrom0x40 &>> UInt64(byte - 0x40)) & 1 != 0
+    }
+
+    /// Bit n set: byte n is one of `\n \r # * < >`.
+    private static let markdownBelow0x40: UInt64 = 1 << 0x0A | 1 << 0x0D | 1 << 0x23 | 1 << 0x2A | 1 << 0x3C | 1 << 0x3E
+    /// Bit n set: byte 0x40 + n is one of `[ \\ ] _ \` |`.
+    private static let markdownFrom0x40: UInt64 = 1 << (0x5B - 0x40) | 1 << (0x5C - 0x40) | 1 << (0x5D - 0x40) | 1 << (0x5F - 0x40) | 1 << (0x60 - 0x40) | 1 << (0x7C - 0x40)
 }
 
 /// Escapes input-derived text for Markdown: `| * _ [ ] < > \`` and backslashes; line breaks become spaces.

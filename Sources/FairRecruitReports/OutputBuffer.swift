@@ -11,24 +11,18 @@ struct OutputBuffer {
     /// The bytes as text, for the callers that want a String.
     var text: String { String(decoding: bytes, as: UTF8.self) }
 
-    mutating func append(_ text: String) { bytes.append(contentsOf: text.utf8) }
+    mutating func append(_ text: String) {
+        // A native or small String lends its UTF-8 in place, copied in one go; iterating
+        // `text.utf8` into the array instead cost several times as much per string.
+        if text.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil {
+            bytes.append(contentsOf: text.utf8)
+        }
+    }
     mutating func append(byte: UInt8) { bytes.append(byte) }
     mutating func append(bytes more: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: more) }
     mutating func append(_ other: OutputBuffer) { bytes.append(contentsOf: other.bytes) }
     /// `text` and a line break.
     mutating func line(_ text: String = "") { append(text); bytes.append(UInt8(ascii: "\n")) }
-
-    /// `count` spaces (JSON indentation), copied from a row of spaces made once.
-    mutating func appendSpaces(_ count: Int) {
-        var left = count
-        while left > 0 {
-            let run = min(left, Self.spaces.count)
-            Self.spaces.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<run])) }
-            left -= run
-        }
-    }
-
-    private static let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 64)
 
     /// An integer in decimal, as `String(value)` writes it.
     mutating func append(_ value: Int) {
@@ -69,20 +63,22 @@ struct OutputBuffer {
         appendDigits(UInt64(dayOfMonth), width: 2)
     }
 
-    /// The decimal digits of `value`, left-padded with zeros to at least `width` digits.
+    /// The decimal digits of `value`, left-padded with zeros to at least `width` digits (at most 20).
     private mutating func appendDigits(_ value: UInt64, width: Int) {
-        var count = 1
-        var rest = value / 10
-        while rest > 0 { count += 1; rest /= 10 }
-        count = max(count, width)
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: count))
-        var position = start + count
-        rest = value
-        while rest > 0 {
-            position -= 1
-            bytes[position] = UInt8(ascii: "0") + UInt8(rest % 10)
-            rest /= 10
+        // Written backwards on the stack (UInt64.max has 20 digits), then copied at once.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = 20
+            var rest = value
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
+            } while rest > 0
+            while start > 20 - width {
+                start -= 1
+                digits[start] = UInt8(ascii: "0")
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
         }
     }
 }
