@@ -10,7 +10,7 @@ public struct JSONReporter: SingleFileReporter {
     public var fileName: String { "report.json" }
 
     public func bytes(for report: AuditReport) -> [UInt8] {
-        JSONWriter.document(capacity: Self.estimatedSize(report)) { Self.write(report, to: &$0) }.bytes
+        JSONWriter.document(capacity: Self.estimatedSize(report)) { Self.write(report, to: &$0) }
     }
 
     /// A generous guess at the document's size, so that its bytes are not copied as they grow

@@ -14,8 +14,8 @@ import FairRecruitCore
 /// measured on this machine, JSONEncoder (.prettyPrinted, .sortedKeys) took 1.6 s of CPU for 96 MB
 /// of Codable reimbursements shaped like report.json's, where this writer takes under 0.5 s for
 /// the 125 MB report.json of 1M fee records (no other JSON library is among the dependencies).
-struct JSONWriter {
-    private(set) var output: OutputBuffer
+struct JSONWriter: ~Copyable {
+    private var output: OutputBuffer
     private var depth = 0
     /// The innermost open container already holds an element: the next one follows a comma.
     private var hasElement = false
@@ -31,11 +31,11 @@ struct JSONWriter {
     init(capacity: Int = 0) { output = OutputBuffer(capacity: capacity) }
 
     /// One document: the value `body` writes and a final line break.
-    static func document(capacity: Int = 0, _ body: (inout JSONWriter) -> Void) -> OutputBuffer {
+    static func document(capacity: Int = 0, _ body: (inout JSONWriter) -> Void) -> [UInt8] {
         var writer = JSONWriter(capacity: capacity)
         body(&writer)
         writer.output.append(byte: UInt8(ascii: "\n"))
-        return writer.output
+        return writer.output.finish()
     }
 
     // MARK: Containers

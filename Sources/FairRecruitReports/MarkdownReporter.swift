@@ -191,7 +191,7 @@ public struct MarkdownReporter: SingleFileReporter {
             out.line()
         }
         out.line("Standards used: " + r.standards.map { "`\(code($0.id))` \(md($0.version)) (sha256 \($0.sha256.prefix(12))…)" }.joined(separator: "; ") + ".")
-        return out.bytes
+        return out.finish()
     }
 
     /// Each input file's rejected rows, at most `AuditReport.maxRejections` per file.
