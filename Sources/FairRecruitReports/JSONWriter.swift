@@ -87,7 +87,9 @@ struct JSONWriter: ~Copyable {
         nextElement()
         output.append(byte: UInt8(ascii: "\""))
         name.withUTF8Buffer { output.append(bytes: $0) }
-        output.append("\": ")
+        output.append(byte: UInt8(ascii: "\""))
+        output.append(byte: UInt8(ascii: ":"))
+        output.append(byte: UInt8(ascii: " "))
         afterKey = true
     }
 
@@ -98,7 +100,8 @@ struct JSONWriter: ~Copyable {
         #endif
         nextElement()
         escaped(name)
-        output.append(": ")
+        output.append(byte: UInt8(ascii: ":"))
+        output.append(byte: UInt8(ascii: " "))
         afterKey = true
     }
 
@@ -166,7 +169,7 @@ struct JSONWriter: ~Copyable {
 
     private mutating func nextElement() {
         if inline {
-            if hasElement { output.append(", ") }
+            if hasElement { output.append(byte: UInt8(ascii: ",")); output.append(byte: UInt8(ascii: " ")) }
         } else {
             newLine(afterComma: hasElement)
         }
@@ -203,6 +206,15 @@ struct JSONWriter: ~Copyable {
     /// Bit n set: byte n < 0x40 needs escaping (0x00–0x1F, `"`, `&`, `<`, `>`).
     private static let escapedBelow0x40: UInt64 = 0xFFFF_FFFF | 1 << 0x22 | 1 << 0x26 | 1 << 0x3C | 1 << 0x3E
 
+    /// Whether any of the eight bytes of `word` may need escaping (``needsEscape(_:)``).
+    private static func mayNeedEscape(_ word: UInt64) -> Bool {
+        WordScan.below(0x20, in: word)
+            | WordScan.equal(UInt8(ascii: "\""), ignoring: 0x04, in: word)   // and & (0x26)
+            | WordScan.equal(UInt8(ascii: "<"), ignoring: 0x02, in: word)    // and > (0x3E)
+            | WordScan.equal(UInt8(ascii: "\\"), in: word)
+            | WordScan.equal(0xE2, in: word) != 0
+    }
+
     private mutating func escaped(_ text: String) {
         output.append(byte: UInt8(ascii: "\""))
         if text.utf8.withContiguousStorageIfAvailable({ appendEscaped($0) }) == nil {
@@ -215,8 +227,11 @@ struct JSONWriter: ~Copyable {
     /// The bytes of a string, escaped: the runs between bytes to escape are copied whole (most
     /// strings are one run).
     private mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+        // Most strings need nothing escaped: skipped a word at a time, then copied whole.
+        var i = WordScan.skipWords(utf8, unless: Self.mayNeedEscape)
+        while i < utf8.count && !Self.needsEscape(utf8[i]) { i += 1 }
+        guard i < utf8.count else { output.append(bytes: utf8); return }
         var run = 0
-        var i = 0
         while i < utf8.count {
             let byte = utf8[i]
             guard Self.needsEscape(byte) else { i += 1; continue }

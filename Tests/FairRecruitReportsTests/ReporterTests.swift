@@ -87,6 +87,31 @@ func assertSnapshot(_ text: String, named name: String, sourceLocation: Testing.
         """)
     }
 
+    @Test func everyByteToEscapeIsEscapedWhereverItFalls() throws {
+        // The scan takes eight bytes at a time: put each character at every place in a string.
+        for special in ["\"", "\\", "<", ">", "&", "\n", "\u{01}", "\u{1F}", "\u{2028}", "\u{2029}", "—", "é"] {
+            for position in 0..<20 {
+                let text = String(repeating: "a", count: position) + special + String(repeating: "b", count: 19 - position)
+                let json = JSONValue.string(text).serialized()
+                let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8), options: .fragmentsAllowed) as? String
+                #expect(parsed == text, "\(special.unicodeScalars.map(\.value)) at \(position)")
+                #expect(!json.dropFirst().dropLast(2).contains { "<>&\n\u{2028}\u{2029}".contains($0) }, "\(json)")
+            }
+        }
+    }
+
+    @Test func markdownTextIsEscapedWhereverTheCharacterFalls() {
+        // The scan takes eight bytes at a time: put each character at every place in a string.
+        for special in ["|", "*", "_", "[", "]", "<", ">", "`", "\\", "#", "\n", "\r", "\t", "Y", "^", "é"] {
+            for position in 0..<20 {
+                let text = String(repeating: "a", count: position) + special + String(repeating: "b", count: 19 - position)
+                var out = OutputBuffer()
+                out.appendMarkdown(text)
+                #expect(String(decoding: out.finish(), as: UTF8.self) == md(text), "\(special.unicodeScalars.map(\.value)) at \(position)")
+            }
+        }
+    }
+
     @Test func recordCitationsAreWrittenOneToALine() {
         let text = String(decoding: JSONWriter.document { w in
             w.object { w in
