@@ -40,13 +40,14 @@ struct OutputBuffer: ~Copyable {
     }
 
     mutating func append(bytes more: UnsafeBufferPointer<UInt8>) {
-        guard let start = more.baseAddress else { return }
-        if more.count > Self.blockSize - used {
+        guard let source = more.baseAddress else { return }
+        let count = more.count
+        if count > Self.blockSize - used {
             flush()
-            guard more.count <= Self.blockSize else { bytes.append(contentsOf: more); return }
+            guard count <= Self.blockSize else { bytes.append(contentsOf: more); return }
         }
-        (block + used).initialize(from: start, count: more.count)
-        used += more.count
+        (block + used).initialize(from: source, count: count)
+        used += count
     }
 
     mutating func append(_ other: borrowing OutputBuffer) {
@@ -104,23 +105,32 @@ struct OutputBuffer: ~Copyable {
     /// The decimal digits of `value`, left-padded with zeros to at least `width` digits (at most 20).
     private mutating func appendDigits(_ value: UInt64, width: Int) {
         var count = 1
-        var rest = value / 10
-        while rest > 0 { count += 1; rest /= 10 }
+        var power: UInt64 = 10
+        while count < 20 && value >= power { count += 1; power &*= 10 }
         count = max(count, width)
-        // Written in place, backwards: UInt64.max has 20 digits.
+        // Written in place from the end, two digits at a time: UInt64.max has 20 digits.
         if Self.blockSize - used < 20 { flush() }
         let start = used
         var position = start + count
         used = position
-        rest = value
-        repeat {
+        var rest = value
+        while rest >= 10 {
+            let pair = Int(rest % 100)
+            rest /= 100
+            position -= 2
+            block[position] = Self.digitPairs.utf8Start[2 * pair]
+            block[position + 1] = Self.digitPairs.utf8Start[2 * pair + 1]
+        }
+        if rest > 0 || position == start + count {
             position -= 1
-            block[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
-            rest /= 10
-        } while rest > 0
+            block[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest)
+        }
         while position > start {
             position -= 1
             block[position] = UInt8(ascii: "0")
         }
     }
+
+    /// "00", "01", … "99", one after the other: a literal, so no table is built or checked at run time.
+    private static let digitPairs: StaticString = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
 }

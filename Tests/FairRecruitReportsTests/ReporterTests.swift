@@ -112,6 +112,23 @@ func assertSnapshot(_ text: String, named name: String, sourceLocation: Testing.
         }
     }
 
+    @Test func numbersAndDatesAreWrittenAsTheirDescriptions() {
+        let integers = [0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 12345, 99999, 100000, 1_000_000, 9_999_999_999, Int.max, -1, -10, Int.min]
+        let amounts = [0, 1, 10, 999_999, 1_000_000, 1_500_000, 12_345_678_901, -2_500_000, 100_000_000_000_000_000].map { ExactDecimal(scaled: Int128($0)) }
+        let days = [Day(year: 2026, month: 12, day: 31)!, Day(year: 1, month: 1, day: 1)!, Day(year: 999, month: 10, day: 9)!]
+        for minimum in [0, 1, 2, 6] {
+            var out = OutputBuffer()
+            var expected = ""
+            for value in integers { out.append(value); out.append(byte: UInt8(ascii: " ")); expected += "\(value) " }
+            for value in amounts {
+                out.append(value, minimumFractionDigits: minimum); out.append(byte: UInt8(ascii: " "))
+                expected += value.formatted(minimumFractionDigits: minimum) + " "
+            }
+            for day in days { out.append(day); out.append(byte: UInt8(ascii: " ")); expected += "\(day) " }
+            #expect(String(decoding: out.finish(), as: UTF8.self) == expected)
+        }
+    }
+
     @Test func recordCitationsAreWrittenOneToALine() {
         let text = String(decoding: JSONWriter.document { w in
             w.object { w in
