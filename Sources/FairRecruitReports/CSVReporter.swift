@@ -44,7 +44,7 @@ public struct CSVReporter: Reporter {
         return zip(Self.columns, writers).map { table, write in
             var csv = CSVTable(header: table.columns)
             write(report, &csv)
-            return ReportFile(name: table.file, bytes: csv.output.bytes)
+            return ReportFile(name: table.file, bytes: csv.finish())
         }
     }
 
@@ -119,14 +119,14 @@ public struct CSVReporter: Reporter {
     static func csv(header: [String], rows: [[Cell]]) -> [UInt8] {
         var csv = CSVTable(header: header)
         for row in rows { csv.row(row) }
-        return csv.output.bytes
+        return csv.finish()
     }
 
     /// One field as it is written.
     static func field(_ cell: Cell) -> String {
         var out = OutputBuffer()
         out.append(field: cell)
-        return out.text
+        return String(decoding: out.finish(), as: UTF8.self)
     }
 
     /// A text cell that a spreadsheet would start to evaluate (`=`, `+`, `-`, `@`, tab, carriage
@@ -143,10 +143,13 @@ public struct CSVReporter: Reporter {
 }
 
 /// A CSV file written row by row straight into bytes: reimbursements.csv has a row per fee record.
-struct CSVTable {
-    private(set) var output = OutputBuffer()
+struct CSVTable: ~Copyable {
+    private var output = OutputBuffer()
 
     init(header: [String]) { output.line(header.joined(separator: ",")) }
+
+    /// The file's bytes.
+    consuming func finish() -> [UInt8] { output.finish() }
 
     mutating func row(_ cells: [CSVReporter.Cell]) {
         output.append(fields: cells)

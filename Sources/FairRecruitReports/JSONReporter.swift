@@ -10,7 +10,7 @@ public struct JSONReporter: SingleFileReporter {
     public var fileName: String { "report.json" }
 
     public func bytes(for report: AuditReport) -> [UInt8] {
-        JSONWriter.document(capacity: Self.estimatedSize(report)) { Self.write(report, to: &$0) }.bytes
+        JSONWriter.document(capacity: Self.estimatedSize(report)) { Self.write(report, to: &$0) }
     }
 
     /// A generous guess at the document's size, so that its bytes are not copied as they grow
@@ -198,7 +198,7 @@ public struct JSONReporter: SingleFileReporter {
             w.field("claimContradicted", f.claimContradicted)
             w.array("evidence") { w in
                 for location in f.evidence.prefix(AuditReport.maxEvidence) {
-                    w.object { w in
+                    w.inlineObject { w in
                         w.field("file", location.file)
                         w.field("line", location.line)
                     }
@@ -254,7 +254,7 @@ public struct JSONReporter: SingleFileReporter {
                         w.field("payer", r.payer.rawValue)
                         w.array("records") { w in
                             for (location, id) in zip(r.records, r.recordIDs) {
-                                w.object { w in
+                                w.inlineObject { w in
                                     w.field("file", location.file)
                                     w.field("line", location.line)
                                     w.field("recordId", id)

@@ -14,7 +14,7 @@ public indirect enum JSONValue: Sendable, Equatable {
     public static func int(_ value: Int) -> JSONValue { .number(String(value)) }
     public static func optional(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
 
-    public func serialized() -> String { JSONWriter.document { $0.value(self) }.text }
+    public func serialized() -> String { String(decoding: JSONWriter.document { $0.value(self) }, as: UTF8.self) }
 }
 
 extension JSONWriter {

@@ -191,7 +191,7 @@ public struct MarkdownReporter: SingleFileReporter {
             out.line()
         }
         out.line("Standards used: " + r.standards.map { "`\(code($0.id))` \(md($0.version)) (sha256 \($0.sha256.prefix(12))…)" }.joined(separator: "; ") + ".")
-        return out.bytes
+        return out.finish()
     }
 
     /// Each input file's rejected rows, at most `AuditReport.maxRejections` per file.
@@ -254,17 +254,49 @@ public struct MarkdownReporter: SingleFileReporter {
 extension OutputBuffer {
     /// Input-derived text escaped as ``md(_:)`` escapes it.
     mutating func appendMarkdown(_ text: String) {
-        // Most text has nothing to escape (none of md's characters): copy it whole.
-        if text.utf8.contains(where: { Self.markdownSpecial[Int($0)] }) { append(md(text)) } else { append(text) }
+        // Most text has nothing to escape (none of md's characters): copied whole, as it is scanned.
+        let copied = text.utf8.withContiguousStorageIfAvailable { utf8 in
+            let rest = UnsafeBufferPointer(rebasing: utf8[WordScan.skipWords(utf8, unless: Self.mayBeMarkdownSpecial)...])
+            guard !rest.contains(where: Self.isMarkdownSpecial) else { return false }
+            append(bytes: utf8)
+            return true
+        }
+        if copied != true { append(md(text)) }
     }
 
     /// Text inside a code span, as ``code(_:)`` writes it.
     mutating func appendCode(_ text: String) {
-        if text.utf8.contains(UInt8(ascii: "`")) { append(code(text)) } else { append(text) }
+        let copied = text.utf8.withContiguousStorageIfAvailable { utf8 in
+            guard !utf8.contains(UInt8(ascii: "`")) else { return false }
+            append(bytes: utf8)
+            return true
+        }
+        if copied != true { append(code(text)) }
     }
 
-    /// The bytes that ``md(_:)`` may change.
-    private static let markdownSpecial: [Bool] = (0...255).map { Array("|*_[]<>`\\#\n\r".utf8).contains(UInt8($0)) }
+    /// A byte that ``md(_:)`` may change: `| * _ [ ] < > \` \\ #`, line breaks.
+    private static func isMarkdownSpecial(_ byte: UInt8) -> Bool {
+        // A bit per byte below 0x80 (all of them are), tested with a shift: no table to look up.
+        byte < 0x40 ? (markdownBelow0x40 &>> UInt64(byte)) & 1 != 0
+            : byte < 0x80 && (markdownFrom0x40 &>> UInt64(byte - 0x40)) & 1 != 0
+    }
+
+    /// Whether any of the eight bytes of `word` may be one of ``isMarkdownSpecial(_:)``'s.
+    private static func mayBeMarkdownSpecial(_ word: UInt64) -> Bool {
+        WordScan.below(0x0E, in: word)   // \n, \r
+            | WordScan.equal(UInt8(ascii: "#"), in: word)
+            | WordScan.equal(UInt8(ascii: "*"), in: word)
+            | WordScan.equal(UInt8(ascii: "<"), ignoring: 0x02, in: word)    // and >
+            | WordScan.equal(UInt8(ascii: "["), ignoring: 0x04, in: word)    // and _ (0x5F)
+            | WordScan.equal(UInt8(ascii: "\\"), ignoring: 0x01, in: word)   // and ] (0x5D)
+            | WordScan.equal(UInt8(ascii: "`"), in: word)
+            | WordScan.equal(UInt8(ascii: "|"), in: word) != 0
+    }
+
+    /// Bit n set: byte n is one of `\n \r # * < >`.
+    private static let markdownBelow0x40: UInt64 = 1 << 0x0A | 1 << 0x0D | 1 << 0x23 | 1 << 0x2A | 1 << 0x3C | 1 << 0x3E
+    /// Bit n set: byte 0x40 + n is one of `[ \\ ] _ \` |`.
+    private static let markdownFrom0x40: UInt64 = 1 << (0x5B - 0x40) | 1 << (0x5C - 0x40) | 1 << (0x5D - 0x40) | 1 << (0x5F - 0x40) | 1 << (0x60 - 0x40) | 1 << (0x7C - 0x40)
 }
 
 /// Escapes input-derived text for Markdown: `| * _ [ ] < > \`` and backslashes; line breaks become spaces.

@@ -165,6 +165,30 @@ struct Tool {
         #expect(!malformed.stderr.contains("Fatal error"))
     }
 
+    @Test func unwritableOutputsExitSixtySixNamingThePath() throws {
+        // Tests may run as root, who may write anywhere: a file stands where a folder must be.
+        let folder = Tool.temporaryFolder("unwritable")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/file"))
+        let noFolder = try Tool.audit([], output: folder + "/file/out")
+        #expect(noFolder.status == 66)
+        #expect(noFolder.stderr.contains("\(folder)/file/out: error: cannot create the output folder"))
+        try FileManager.default.createDirectory(atPath: folder + "/out/report.json", withIntermediateDirectories: true)
+        let noFile = try Tool.audit([], output: folder + "/out")
+        #expect(noFile.status == 66)
+        #expect(noFile.stderr.contains("\(folder)/out/report.json: error: cannot write the report"))
+        // report.md is written all the same; no temporary file is left behind.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/out").sorted() == ["report.json", "report.md"])
+    }
+
+    @Test func aSecondAuditReplacesTheReportsAndLeavesNothingElse() throws {
+        let folder = Tool.temporaryFolder("again")
+        #expect(try Tool.audit([], output: folder).status == 0)
+        let first = try Tool.json(folder)
+        #expect(try Tool.audit([], output: folder).status == 0)
+        #expect(NSDictionary(dictionary: try Tool.json(folder)) == NSDictionary(dictionary: first))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["report.json", "report.md"])
+    }
+
     @Test func templatesFolderProblemsHaveTheirOwnCodes() throws {
         let missing = try Tool.audit(["--format", "html", "--templates", "no-such-folder"], output: Tool.temporaryFolder("tpl1"))
         #expect(missing.status == 66)

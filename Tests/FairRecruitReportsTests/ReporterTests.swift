@@ -87,6 +87,68 @@ func assertSnapshot(_ text: String, named name: String, sourceLocation: Testing.
         """)
     }
 
+    @Test func everyByteToEscapeIsEscapedWhereverItFalls() throws {
+        // The scan takes eight bytes at a time: put each character at every place in a string.
+        for special in ["\"", "\\", "<", ">", "&", "\n", "\u{01}", "\u{1F}", "\u{2028}", "\u{2029}", "—", "é"] {
+            for position in 0..<20 {
+                let text = String(repeating: "a", count: position) + special + String(repeating: "b", count: 19 - position)
+                let json = JSONValue.string(text).serialized()
+                let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8), options: .fragmentsAllowed) as? String
+                #expect(parsed == text, "\(special.unicodeScalars.map(\.value)) at \(position)")
+                #expect(!json.dropFirst().dropLast(2).contains { "<>&\n\u{2028}\u{2029}".contains($0) }, "\(json)")
+            }
+        }
+    }
+
+    @Test func markdownTextIsEscapedWhereverTheCharacterFalls() {
+        // The scan takes eight bytes at a time: put each character at every place in a string.
+        for special in ["|", "*", "_", "[", "]", "<", ">", "`", "\\", "#", "\n", "\r", "\t", "Y", "^", "é"] {
+            for position in 0..<20 {
+                let text = String(repeating: "a", count: position) + special + String(repeating: "b", count: 19 - position)
+                var out = OutputBuffer()
+                out.appendMarkdown(text)
+                #expect(String(decoding: out.finish(), as: UTF8.self) == md(text), "\(special.unicodeScalars.map(\.value)) at \(position)")
+            }
+        }
+    }
+
+    @Test func numbersAndDatesAreWrittenAsTheirDescriptions() {
+        let integers = [0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 12345, 99999, 100000, 1_000_000, 9_999_999_999, Int.max, -1, -10, Int.min]
+        let amounts = [0, 1, 10, 999_999, 1_000_000, 1_500_000, 12_345_678_901, -2_500_000, 100_000_000_000_000_000].map { ExactDecimal(scaled: Int128($0)) }
+        let days = [Day(year: 2026, month: 12, day: 31)!, Day(year: 1, month: 1, day: 1)!, Day(year: 999, month: 10, day: 9)!]
+        for minimum in [0, 1, 2, 6] {
+            var out = OutputBuffer()
+            var expected = ""
+            for value in integers { out.append(value); out.append(byte: UInt8(ascii: " ")); expected += "\(value) " }
+            for value in amounts {
+                out.append(value, minimumFractionDigits: minimum); out.append(byte: UInt8(ascii: " "))
+                expected += value.formatted(minimumFractionDigits: minimum) + " "
+            }
+            for day in days { out.append(day); out.append(byte: UInt8(ascii: " ")); expected += "\(day) " }
+            #expect(String(decoding: out.finish(), as: UTF8.self) == expected)
+        }
+    }
+
+    @Test func recordCitationsAreWrittenOneToALine() {
+        let text = String(decoding: JSONWriter.document { w in
+            w.object { w in
+                w.array("records") { w in
+                    w.inlineObject { w in w.field("file", "a<b>.csv"); w.field("line", 7); w.field("recordId", nil as String?) }
+                    w.inlineObject { _ in }
+                }
+            }
+        }, as: UTF8.self)
+        #expect(text == """
+        {
+          "records": [
+            {"file": "a\\u003cb\\u003e.csv", "line": 7, "recordId": null},
+            {}
+          ]
+        }
+
+        """)
+    }
+
     @Test func markdownEscapesInputDerivedText() {
         #expect(md("a|b*c_d[e]<f>`g`\\h#i\nj") == "a\\|b\\*c\\_d\\[e\\]\\<f\\>\\`g\\`\\\\h\\#i j")
     }
