@@ -92,15 +92,3 @@ public struct DataQualityNote: Sendable, Hashable {
         self.location = location; self.code = code; self.message = message
     }
 }
-
-/// A placement — an agency, a worker and a destination — as a dictionary key. A struct of the
-/// three strings hashes without building a joined string for every row.
-public struct PlacementKey: Hashable, Sendable {
-    public var agency: String
-    public var worker: String
-    public var destination: String
-    public init(agency: String, worker: String, destination: String) {
-        self.agency = agency; self.worker = worker; self.destination = destination
-    }
-    public init(_ record: FeeRecord) { self.init(agency: record.agencyID, worker: record.workerID, destination: record.destination) }
-}
