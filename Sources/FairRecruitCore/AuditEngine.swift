@@ -154,7 +154,7 @@ struct PlacementBook {
         /// By worker number, the worker's placements, and each placement's first record.
         var placementsOfWorker: [[Int]] = [], firstRecordOf: [Int] = []
         var categoryCodes: [String] = []
-        var currencies = CurrencyTable(rates)
+        var currencies = rates.numbered
         var workerOfRecord: [Int] = [], categories: [Int] = [], currencyOfRecord: [Int] = []
         var placementOfRecord: [Int] = [], placementSizes: [Int] = []
         placementOfRecord.reserveCapacity(records.count)
