@@ -151,7 +151,7 @@ struct PlacementBook {
         self.records = records
         var placements: [Placement] = []
         var workers: [String: Int] = [:], workerIDs: [String] = []
-        /// By worker number, the worker's placements, and each placement's first record.
+        // By worker number, the worker's placements; by placement, its first record.
         var placementsOfWorker: [[Int]] = [], firstRecordOf: [Int] = []
         var categoryCodes: [String] = []
         var currencies = rates.numbered
