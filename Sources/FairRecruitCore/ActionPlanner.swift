@@ -111,10 +111,15 @@ struct ActionPlanner {
         var groupNumbers: [Int: Int] = [:]
         var groupOfEntry: [Int] = [], groupSizes: [Int] = []
         groupOfEntry.reserveCapacity(owed.count)
+        var lastKey = -1, group = 0
         for entry in owed {
             let key = book.workerOfRecord[entry.record] * book.currencies.names.count + book.currencyOfRecord[entry.record]
-            let group = groupNumbers[key] ?? groupSizes.count
-            if group == groupSizes.count { groupNumbers[key] = group; groupSizes.append(0) }
+            // A worker's records usually come together: compare with the last key before hashing it.
+            if key != lastKey {
+                lastKey = key
+                group = groupNumbers[key] ?? groupSizes.count
+                if group == groupSizes.count { groupNumbers[key] = group; groupSizes.append(0) }
+            }
             groupOfEntry.append(group)
             groupSizes[group] += 1
         }
@@ -132,10 +137,15 @@ struct ActionPlanner {
         return groupSizes.indices.map { group in
             let members = grouped[groupStarts[group]..<groupStarts[group + 1]]
             let first = members[members.startIndex].record
+            // The least employer named, without an array of them for every line.
+            var employer: String?
+            for member in members {
+                if let named = book.records[member.record].employer, employer.map({ named < $0 }) ?? true { employer = named }
+            }
             return Reimbursement(
                 workerID: book.records[first].workerID, amount: members.reduce(.zero) { $0 + $1.amount },
                 currency: book.records[first].currency, payer: requirements[index].requirement.owner,
-                employer: members.compactMap { book.records[$0.record].employer }.min(),
+                employer: employer,
                 records: members.map { book.records[$0.record].location }, recordIDs: members.map { book.records[$0.record].recordID })
         }.sorted { ($0.workerID, $0.currency) < ($1.workerID, $1.currency) }
     }

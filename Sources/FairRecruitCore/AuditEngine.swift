@@ -113,7 +113,8 @@ struct Placement {
     /// `workerID` numbered: an index into ``PlacementBook/workerIDs``.
     var worker: Int
     var destination: String
-    var records: [Int] = []
+    /// The placement's records, in input order: a slice of one array shared by every placement.
+    var records: ArraySlice<Int> = []
     var origin: String
     var occupation: String?
     var monthlyWage: ExactDecimal?
@@ -148,35 +149,50 @@ struct PlacementBook {
 
     init(records: [FeeRecord], rates: ExchangeRates) {
         self.records = records
-        var index: [PlacementKey: Int] = [:]
         var placements: [Placement] = []
         var workers: [String: Int] = [:], workerIDs: [String] = []
-        var categoryNumbers: [String: Int] = [:], categoryCodes: [String] = []
-        var currencies = CurrencyTable(rates)
+        // By worker number, the worker's placements; by placement, its first record.
+        var placementsOfWorker: [[Int]] = [], firstRecordOf: [Int] = []
+        var categoryCodes: [String] = []
+        var currencies = rates.numbered
         var workerOfRecord: [Int] = [], categories: [Int] = [], currencyOfRecord: [Int] = []
+        var placementOfRecord: [Int] = [], placementSizes: [Int] = []
+        placementOfRecord.reserveCapacity(records.count)
         workerOfRecord.reserveCapacity(records.count)
         categories.reserveCapacity(records.count)
         currencyOfRecord.reserveCapacity(records.count)
-        var p = 0, lastKey: PlacementKey?, currency = 0
+        var p = 0, currency = 0
         // Fields are read in place: binding each record to a constant copied all of its strings,
         // a quarter of the time spent here (perf).
         for i in records.indices {
-            let key = PlacementKey(records[i])
-            // A placement's records usually come together: compare with the last key before hashing it.
-            if key != lastKey {
-                lastKey = key
-                if let known = index[key] {
+            // A placement's records usually come together: compare with the last record's fields
+            // before looking the worker up. A worker has one placement or a few, so they are
+            // looked through rather than the three texts hashed (a fifth of this initializer, callgrind).
+            if i == 0 || records[i].workerID != records[i - 1].workerID || records[i].destination != records[i - 1].destination
+                || records[i].agencyID != records[i - 1].agencyID {
+                let worker = workers[records[i].workerID] ?? workerIDs.count
+                if worker == workerIDs.count {
+                    workers[records[i].workerID] = worker
+                    workerIDs.append(records[i].workerID)
+                    placementsOfWorker.append([])
+                }
+                let known = placementsOfWorker[worker].first { placement in
+                    let first = firstRecordOf[placement]
+                    return records[first].destination == records[i].destination && records[first].agencyID == records[i].agencyID
+                }
+                if let known {
                     p = known
                 } else {
                     p = placements.count
-                    index[key] = p
-                    let worker = workers[records[i].workerID] ?? workerIDs.count
-                    if worker == workerIDs.count { workers[records[i].workerID] = worker; workerIDs.append(records[i].workerID) }
+                    placementsOfWorker[worker].append(p)
+                    firstRecordOf.append(i)
+                    placementSizes.append(0)
                     placements.append(Placement(workerID: records[i].workerID, worker: worker, destination: records[i].destination,
                                                 origin: records[i].origin))
                 }
             }
-            placements[p].records.append(i)
+            placementOfRecord.append(p)
+            placementSizes[p] += 1
             workerOfRecord.append(placements[p].worker)
             // Ingestion rejects conflicting rows, so the first value given is the placement's.
             if placements[p].occupation == nil { placements[p].occupation = records[i].occupation }
@@ -187,13 +203,27 @@ struct PlacementBook {
             if placements[p].contractMonths == nil { placements[p].contractMonths = records[i].contractMonths }
             if placements[p].contractSignedOn == nil { placements[p].contractSignedOn = records[i].contractSignedOn }
             if placements[p].employer == nil { placements[p].employer = records[i].employer }
-            let category = categoryNumbers[records[i].category] ?? categoryCodes.count
-            if category == categoryCodes.count { categoryNumbers[records[i].category] = category; categoryCodes.append(records[i].category) }
+            // An agency uses a handful of categories: looking through them beats hashing the code
+            // (the same text compares equal at once).
+            let category = categoryCodes.firstIndex(of: records[i].category) ?? categoryCodes.count
+            if category == categoryCodes.count { categoryCodes.append(records[i].category) }
             categories.append(category)
             // Neighbours usually share a currency: compare before looking the name up.
             if i == 0 || records[i].currency != records[i - 1].currency { currency = currencies.number(records[i].currency) }
             currencyOfRecord.append(currency)
         }
+        // Every placement's records laid out placement after placement in one array, rather than
+        // an array per placement grown a record at a time (a tenth of this initializer, callgrind).
+        var starts: [Int] = [], start = 0
+        starts.reserveCapacity(placementSizes.count)
+        for size in placementSizes { starts.append(start); start += size }
+        var next = starts
+        var byPlacement = [Int](repeating: 0, count: records.count)
+        for (i, p) in placementOfRecord.enumerated() {
+            byPlacement[next[p]] = i
+            next[p] += 1
+        }
+        for p in placements.indices { placements[p].records = byPlacement[starts[p]..<next[p]] }
         self.placements = placements
         self.workerIDs = workerIDs
         self.workerOfRecord = workerOfRecord

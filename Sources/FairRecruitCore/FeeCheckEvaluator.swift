@@ -14,8 +14,7 @@ struct FeeCheckEvaluator {
     init(standard: Standard, requirement: Requirement, check: FeeCheck, input: AuditInput, book: PlacementBook, waived: [Waiver] = []) {
         self.standard = standard; self.requirement = requirement; self.check = check; self.input = input; self.book = book
         self.waived = waived
-        let codes = input.categories.resolve(categories: check.categories, except: check.except)
-        coversCategory = book.categoryCodes.map { codes.contains($0) }
+        coversCategory = input.categories.covers(book.categoryCodes, categories: check.categories, except: check.except)
         scope = ScopeFilter(standard: standard, requirement: requirement)
     }
 

@@ -48,7 +48,8 @@ public struct AgencySummary: Sendable {
         placements = result.fees.placements
         var owed: [String?: [String: ExactDecimal]] = [:]
         for entry in result.owedRecords {
-            owed[entry.record.employer, default: [:]][entry.record.currency, default: .zero] += entry.amount
+            let record = entry.record
+            owed[result.records[record].employer, default: [:]][result.records[record].currency, default: .zero] += entry.amount
         }
         owedByEmployer = owed
         records = result.fees.records

@@ -309,7 +309,9 @@ public struct AuditResult: Sendable {
 
 /// One fee record to refund, as the reimbursement schedule lists it.
 public struct OwedRecord: Sendable, Hashable {
-    public var record: FeeRecord
+    /// The record's position in ``AuditResult/records``. A position rather than a copy of the
+    /// record: a schedule can list most of a million records, and copies were 300 MB of them.
+    public var record: Int
     /// The largest amount any check owes for the record, in the record's currency.
     public var amount: ExactDecimal
     /// The owner of the requirement that owes that amount (the first such one in report order).
@@ -336,7 +338,7 @@ public struct OwedRecord: Sendable, Hashable {
         forEachOwedRecord(owed) { record, owing in
             let (firstRequirement, firstAmount) = owing[owing.startIndex]
             let first = results[firstRequirement]
-            var line = OwedRecord(record: book.records[record], amount: firstAmount, payer: first.requirement.owner,
+            var line = OwedRecord(record: record, amount: firstAmount, payer: first.requirement.owner,
                                   dueDate: asOf + first.deadlineDays, requirements: onlyRequirement[firstRequirement])
             for (requirement, amount) in owing.dropFirst() {
                 let result = results[requirement]

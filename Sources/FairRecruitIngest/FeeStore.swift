@@ -106,34 +106,31 @@ public struct FeeStore: Sendable {
         let fee = self[ordinal]
         let placement = placements[Int(fee.placement)]
         if recent.worker.id != placement.worker { recent.worker = (placement.worker, workers.string(placement.worker)) }
-        var record = FeeRecord(
+        if fee.employer >= 0 && recent.employer.id != fee.employer {
+            recent.employer = (fee.employer, employers.string(fee.employer))
+        }
+        let refund = fee.gives(.refund) ? refunds[Int32(ordinal)] : nil
+        let wage = fee.gives(.wage) ? placement.wage : nil
+        // One initializer call with every field: setting the optional fields afterwards copied
+        // and destroyed the whole record (a third of this function, callgrind).
+        return FeeRecord(
             agencyID: agencies[Int(placement.agency)], workerID: recent.worker.text,
             origin: codes.text(placement.origin), destination: codes.text(placement.destination),
             category: codes.text(fee.category),
             amount: fee.amount == Int64.min ? largeAmounts[Int32(ordinal)]! : ExactDecimal(scaled: Int128(fee.amount)),
             currency: codes.text(fee.currency), paidBy: StoredFee.payers[Int(fee.paidBy)], paidOn: Day(ordinal: Int(fee.paidOn)),
+            method: fee.method > 0 ? StoredFee.methods[Int(fee.method) - 1] : nil,
+            receipt: fee.receipt > 0 ? fee.receipt == 2 : nil,
+            refundedAmount: refund?.amount ?? .zero, refundedOn: refund.map { Day(ordinal: Int($0.on)) },
+            monthlyWage: wage, wageCurrency: wage == nil ? nil : codes.text(placement.wageCurrency),
+            contractMonths: fee.gives(.contractMonths) ? Int(placement.contractMonths) : nil,
+            contractSignedOn: fee.gives(.contractSigned) ? Day(ordinal: Int(placement.contractSigned)) : nil,
+            occupation: fee.gives(.occupation) ? codes.text(placement.occupation) : nil,
+            sector: fee.sector >= 0 ? sectors.string(fee.sector) : nil,
+            employer: fee.employer >= 0 ? recent.employer.text : nil,
+            recordID: fee.recordID >= 0 ? recordIDs.string(fee.recordID) : nil,
+            repays: fee.repays >= 0 ? recordIDs.string(fee.repays) : nil,
             location: location(fee))
-        if fee.method > 0 { record.method = StoredFee.methods[Int(fee.method) - 1] }
-        if fee.receipt > 0 { record.receipt = fee.receipt == 2 }
-        if fee.gives(.refund), let refund = refunds[Int32(ordinal)] {
-            record.refundedAmount = refund.amount
-            record.refundedOn = Day(ordinal: Int(refund.on))
-        }
-        if fee.gives(.wage), let wage = placement.wage {
-            record.monthlyWage = wage
-            record.wageCurrency = codes.text(placement.wageCurrency)
-        }
-        if fee.gives(.contractMonths) { record.contractMonths = Int(placement.contractMonths) }
-        if fee.gives(.contractSigned) { record.contractSignedOn = Day(ordinal: Int(placement.contractSigned)) }
-        if fee.gives(.occupation) { record.occupation = codes.text(placement.occupation) }
-        if fee.sector >= 0 { record.sector = sectors.string(fee.sector) }
-        if fee.employer >= 0 {
-            if recent.employer.id != fee.employer { recent.employer = (fee.employer, employers.string(fee.employer)) }
-            record.employer = recent.employer.text
-        }
-        if fee.recordID >= 0 { record.recordID = recordIDs.string(fee.recordID) }
-        if fee.repays >= 0 { record.repays = recordIDs.string(fee.repays) }
-        return record
     }
 }
 

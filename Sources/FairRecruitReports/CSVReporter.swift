@@ -83,7 +83,7 @@ public struct CSVReporter: Reporter {
     /// `amount_owed` per currency is the report's `reimbursementsDue`.
     func reimbursements(_ report: AuditReport, into csv: inout CSVTable) {
         for owed in report.result.owedRecords {
-            let r = owed.record
+            let r = report.result.records[owed.record]
             csv.row([
                 .text(report.result.agencyID), .text(r.workerID), .optional(r.employer), .text(r.location.file), .int(r.location.line),
                 .optional(r.recordID), .text(r.category), .date(r.paidOn), .decimal(r.amount),

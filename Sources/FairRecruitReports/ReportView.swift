@@ -219,7 +219,7 @@ struct ReportView {
                          message: Format.sentence(f.message), nowStatus: Format.status(f.status), nowStatusClass: f.status.rawValue)
         }
         schedule = r.owedRecords.map { owed in
-            let record = owed.record
+            let record = r.records[owed.record]
             return ScheduleRow(worker: record.workerID, record: "\(record.location.file):\(record.location.line)",
                                category: record.category, paidOn: record.paidOn.description, amount: Format.amount(owed.amount),
                                currency: record.currency, payer: owed.payer.rawValue, due: owed.dueDate.description,

@@ -20,7 +20,7 @@ private typealias F = Fixture
 
     @Test func aRecordOwedByTwoRequirementsIsListedOnceInInputOrder() {
         let result = F.audit([standard], records: records)
-        #expect(result.owedRecords.map(\.record.location.line) == [2, 3, 4])
+        #expect(result.owedRecords.map { result.records[$0.record].location.line } == [2, 3, 4])
         #expect(result.owedRecords.map(\.amount) == [ExactDecimal(5000), ExactDecimal(300), ExactDecimal(700)])
         let shared = result.owedRecords[0]
         #expect(shared.requirements == ["test-std/cap", "test-std/none"])
