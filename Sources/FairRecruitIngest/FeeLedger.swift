@@ -173,7 +173,7 @@ struct FeeIntake {
     /// nothing: called through the closure's capture of the state, a non-mutating call copied the
     /// whole state, every array in it retained and released, for each row.
     mutating func willAdd(_ checked: CheckedFee) {
-        if case .valid(let valid) = checked, let id = valid.recordID { store.recordIDs.prefetch(hash: id.hash) }
+        if let hash = checked.recordIDHash { store.recordIDs.prefetch(hash: hash) }
     }
 
     /// Adds one row, checked on its own already; its lines count from a segment of the file that

@@ -10,6 +10,14 @@ enum CheckedFee: Sendable {
     case rejected(location: SourceLocation, reason: String, agencyID: String?)
     case valid(ValidFee)
 
+    /// The hash of a valid row's record id, read without copying the row out.
+    var recordIDHash: UInt64? {
+        switch self {
+        case .valid(let fee): fee.recordID?.hash
+        default: nil
+        }
+    }
+
 }
 
 /// A valid row: codes as ``CodeTable`` numbers, ids still as text.
