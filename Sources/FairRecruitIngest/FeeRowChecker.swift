@@ -269,4 +269,3 @@ enum Validators {
         (choices.firstIndex(of: text) ?? choices.firstIndex(of: text.lowercased())).map(Int32.init) ?? -1
     }
 }
-
