@@ -43,13 +43,7 @@ struct JSONWriter: ~Copyable {
 
     mutating func object(_ body: (inout JSONWriter) -> Void) {
         open(UInt8(ascii: "{"))
-        #if DEBUG
-        lastKeys.append(nil)
-        #endif
-        body(&self)
-        #if DEBUG
-        lastKeys.removeLast()
-        #endif
+        members(body)
         close(UInt8(ascii: "}"))
     }
 
@@ -57,6 +51,15 @@ struct JSONWriter: ~Copyable {
     mutating func inlineObject(_ body: (inout JSONWriter) -> Void) {
         open(UInt8(ascii: "{"))
         inline = true
+        members(body)
+        inline = false
+        depth -= 1
+        output.append(byte: UInt8(ascii: "}"))
+        hasElement = true
+    }
+
+    /// An object's members, written by `body` (debug builds check that its keys come sorted).
+    private mutating func members(_ body: (inout JSONWriter) -> Void) {
         #if DEBUG
         lastKeys.append(nil)
         #endif
@@ -64,10 +67,6 @@ struct JSONWriter: ~Copyable {
         #if DEBUG
         lastKeys.removeLast()
         #endif
-        inline = false
-        depth -= 1
-        output.append(byte: UInt8(ascii: "}"))
-        hasElement = true
     }
 
     mutating func array(_ body: (inout JSONWriter) -> Void) {
