@@ -156,7 +156,7 @@ struct FeeIntake {
     }
 
     mutating func startFile(_ path: String, format: String) -> InputFileSummary {
-        store.files.append(path)
+        store.startFile(path)
         acceptedInFile = []
         return InputFileSummary(file: path, format: format)
     }
@@ -195,11 +195,10 @@ struct FeeIntake {
     }
 
     /// Numbers the row's agency and ids for the whole input.
-    private mutating func number(_ valid: ValidFee, line: Int32) -> (fee: StoredFee, agency: Int32, worker: Int32) {
+    private mutating func number(_ valid: ValidFee, line: Int32) -> (fee: StoredFee, agency: Int32, worker: Int32, repays: Int32) {
         var fee = valid.fee
         fee.line = line
         if lastAgency.number < 0 || lastAgency.id != valid.agency { lastAgency = (valid.agency, store.agency(valid.agency)) }
-        fee.file = Int32(store.files.count - 1)
         func intern(_ text: String, _ interner: inout ByteInterner) -> Int32 {
             var text = text
             return text.withUTF8 { interner.intern($0).id }
@@ -208,8 +207,8 @@ struct FeeIntake {
         if let text = valid.employer { fee.employer = intern(text, &store.employers) }
         if let text = valid.sector { fee.sector = intern(text, &store.sectors) }
         if let id = valid.recordID { fee.recordID = recordID(id) }
-        if let id = valid.repays { fee.repays = recordID(id) }
-        return (fee, lastAgency.number, worker)
+        let repays = valid.repays.map { recordID($0) } ?? -1
+        return (fee, lastAgency.number, worker, repays)
     }
 
     private mutating func recordID(_ id: HashedText) -> Int32 {
@@ -222,13 +221,13 @@ struct FeeIntake {
     /// Rejects a duplicate record id or a placement whose attributes disagree with an earlier row;
     /// otherwise stores the row.
     private mutating func acceptAcrossRows(_ row: ValidFee, line: Int32) -> String? {
-        let (numbered, agency, worker) = number(row, line: line)
+        let (numbered, agency, worker, repays) = number(row, line: line)
         let sharedKey = UInt64(UInt32(agency)) << 32 | UInt64(UInt32(bitPattern: numbered.recordID))
         if numbered.recordID >= 0 {
             let owner = recordIDOwner[Int(numbered.recordID)]
             let first = owner < 0 ? nil : store.agency(of: store[Int(owner)]) == agency ? owner : sharedRecordIDs[sharedKey]
             if let first {
-                let at = store.location(store[Int(first)])
+                let at = store.location(of: Int(first))
                 return "duplicate record_id '\(store.recordIDs.string(numbered.recordID))', first at \(at.file):\(at.line)"
             }
         }
@@ -250,7 +249,7 @@ struct FeeIntake {
         if row.contractMonths != nil { fee.give(.contractMonths) }
         if row.contractSigned != nil { fee.give(.contractSigned) }
         if row.occupation != nil { fee.give(.occupation) }
-        let ordinal = Int32(store.append(fee, agency: agency, amount: row.amount, refund: row.refund))
+        let ordinal = Int32(store.append(fee, agency: agency, amount: row.amount, refund: row.refund, repays: repays))
         if placement.originAt < 0 { placement.originAt = ordinal }
         if let (wage, currency) = row.wage, placement.wageAt < 0 { placement.wage = wage; placement.wageCurrency = currency; placement.wageAt = ordinal }
         if let months = row.contractMonths, placement.contractMonthsAt < 0 { placement.contractMonths = months; placement.contractMonthsAt = ordinal }
@@ -258,10 +257,10 @@ struct FeeIntake {
         if let occupation = row.occupation, placement.occupationAt < 0 { placement.occupation = occupation; placement.occupationAt = ordinal }
         if row.wageCurrencyAssumed && !placement.wageCurrencyNoted {
             placement.wageCurrencyNoted = true
-            note(fee, "wage-currency-assumed", "monthly_wage has no wage_currency; taken to be \(store.codes.text(row.wage!.1)), the payment's currency")
+            note(ordinal, "wage-currency-assumed", "monthly_wage has no wage_currency; taken to be \(store.codes.text(row.wage!.1)), the payment's currency")
         }
         if let text = row.unknownOccupation {
-            note(fee, "unknown-occupation", "occupation '\(text)' is not in the occupation list; the row is kept, the worker is unclassified where a scope names occupations")
+            note(ordinal, "unknown-occupation", "occupation '\(text)' is not in the occupation list; the row is kept, the worker is unclassified where a scope names occupations")
         }
         store.setPlacement(placementNumber, placement)
         if numbered.recordID >= 0 {
@@ -276,7 +275,7 @@ struct FeeIntake {
     private func conflict(_ row: ValidFee, _ placement: StoredPlacement) -> String? {
         let codes = store.codes
         func conflict(_ what: String, _ mine: String, _ theirs: String, _ ordinal: Int32) -> String {
-            let at = store.location(store[Int(ordinal)])
+            let at = store.location(of: Int(ordinal))
             return "\(what) \(mine) differs from \(theirs) given for this placement at \(at.file):\(at.line)"
         }
         if placement.originAt >= 0 && placement.origin != row.origin {
@@ -297,8 +296,9 @@ struct FeeIntake {
         return nil
     }
 
-    private mutating func note(_ fee: StoredFee, _ code: String, _ message: String) {
-        notesByAgency[store.agencies[Int(store.agency(of: fee))], default: []].append(DataQualityNote(location: store.location(fee), code: code, message: message))
+    private mutating func note(_ ordinal: Int32, _ code: String, _ message: String) {
+        let agency = store.agencies[Int(store.agency(of: store[Int(ordinal)]))]
+        notesByAgency[agency, default: []].append(DataQualityNote(location: store.location(of: Int(ordinal)), code: code, message: message))
     }
 
     /// Notes on rows that were kept: `repays` naming no recorded loan.
@@ -312,10 +312,10 @@ struct FeeIntake {
                 if fee.method == loan && fee.recordID >= 0 { loans.insert(fee.recordID) }
             }
             for ordinal in ordinals {
-                let fee = store[Int(ordinal)]
-                if fee.repays >= 0 && !loans.contains(fee.repays) {
-                    notesByAgency[agency, default: []].append(DataQualityNote(location: store.location(fee), code: "repays-unknown-loan",
-                        message: "repays '\(store.recordIDs.string(fee.repays))' names no loan record of this agency; the deduction is counted as a worker payment"))
+                let repays = store.repays(of: Int(ordinal))
+                if repays >= 0 && !loans.contains(repays) {
+                    notesByAgency[agency, default: []].append(DataQualityNote(location: store.location(of: Int(ordinal)), code: "repays-unknown-loan",
+                        message: "repays '\(store.recordIDs.string(repays))' names no loan record of this agency; the deduction is counted as a worker payment"))
                 }
             }
         }

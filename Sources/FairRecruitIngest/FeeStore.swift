@@ -19,9 +19,14 @@ public struct FeeStore: Sendable {
     private var largeAmounts: [Int32: ExactDecimal] = [:]
     /// Refunds by ordinal.
     private var refunds: [Int32: (amount: ExactDecimal, on: Int32)] = [:]
+    /// The record id a wage deduction repays, by ordinal (few records name one).
+    private var repaid: [Int32: Int32] = [:]
 
+    /// The files read, and the ordinal of each one's first record: records are kept in input
+    /// order, so a record's file follows from its ordinal instead of taking 4 bytes in each.
+    private(set) var files: [String] = []
+    private var fileStarts: [Int] = []
     // Texts by id.
-    var files: [String] = []
     var workers = ByteInterner()
     var employers = ByteInterner()
     var sectors = ByteInterner()
@@ -70,7 +75,13 @@ public struct FeeStore: Sendable {
     /// The ordinals of an agency's records.
     func ordinals(ofAgency index: Int32) -> [UInt32] { byAgency[Int(index)] }
 
-    mutating func append(_ fee: StoredFee, agency: Int32, amount: ExactDecimal, refund: (amount: ExactDecimal, on: Int32)?) -> Int {
+    mutating func startFile(_ path: String) {
+        files.append(path)
+        fileStarts.append(count)
+    }
+
+    mutating func append(_ fee: StoredFee, agency: Int32, amount: ExactDecimal, refund: (amount: ExactDecimal, on: Int32)?,
+                         repays: Int32) -> Int {
         var fee = fee
         let ordinal = count
         if let small = Int64(exactly: amount.scaled), small != Int64.min { fee.amount = small } else {
@@ -80,6 +91,10 @@ public struct FeeStore: Sendable {
         if let refund {
             refunds[Int32(ordinal)] = refund
             fee.give(.refund)
+        }
+        if repays >= 0 {
+            repaid[Int32(ordinal)] = repays
+            fee.give(.repays)
         }
         if blocks.isEmpty || blocks[blocks.count - 1].count == Self.blockSize {
             blocks.append([])
@@ -100,10 +115,23 @@ public struct FeeStore: Sendable {
     /// The agency of a stored record, by number.
     func agency(of fee: StoredFee) -> Int32 { placements[Int(fee.placement)].agency }
 
-    func location(_ fee: StoredFee) -> SourceLocation { SourceLocation(file: files[Int(fee.file)], line: Int(fee.line)) }
+    /// Where a record was read.
+    func location(of ordinal: Int) -> SourceLocation {
+        // The last file that starts at or before the ordinal (files with no record start where the next one does).
+        var low = 0, high = fileStarts.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if fileStarts[middle] <= ordinal { low = middle } else { high = middle - 1 }
+        }
+        return SourceLocation(file: files[low], line: Int(self[ordinal].line))
+    }
+
+    /// The record id a record's `repays` names, or -1.
+    func repays(of ordinal: Int) -> Int32 { self[ordinal].gives(.repays) ? repaid[Int32(ordinal)]! : -1 }
 
     func record(at ordinal: Int, recent: inout RecentTexts) -> FeeRecord {
         let fee = self[ordinal]
+        let repays = repays(of: ordinal)
         let placement = placements[Int(fee.placement)]
         if recent.worker.id != placement.worker { recent.worker = (placement.worker, workers.string(placement.worker)) }
         if fee.employer >= 0 && recent.employer.id != fee.employer {
@@ -129,14 +157,15 @@ public struct FeeStore: Sendable {
             sector: fee.sector >= 0 ? sectors.string(fee.sector) : nil,
             employer: fee.employer >= 0 ? recent.employer.text : nil,
             recordID: fee.recordID >= 0 ? recordIDs.string(fee.recordID) : nil,
-            repays: fee.repays >= 0 ? recordIDs.string(fee.repays) : nil,
-            location: location(fee))
+            repays: repays >= 0 ? recordIDs.string(repays) : nil,
+            location: location(of: ordinal))
     }
 }
 
-/// One accepted payment in 48 bytes: texts as ids, the amount in millionths, dates as day numbers.
+/// One accepted payment in 40 bytes: texts as ids, the amount in millionths, dates as day numbers.
 /// The agency and the placement's attributes (origin, wage, contract, occupation) live once in
-/// its ``StoredPlacement``; `given` says which of them this row gave.
+/// its ``StoredPlacement``; `given` says which of them this row gave. The file follows from the
+/// record's place in the store; refunds and `repays`, which few rows have, are kept beside.
 struct StoredFee: Sendable {
     static let noDay = Int32.min
     // `allCases` builds a new array on every call.
@@ -145,13 +174,10 @@ struct StoredFee: Sendable {
     var amount: Int64 = 0
     var placement: Int32 = 0
     var recordID: Int32 = -1
-    var repays: Int32 = -1
     var employer: Int32 = -1
     var sector: Int32 = -1
     var line: Int32 = 0
     var paidOn: Int32 = 0
-    /// Index in the store's `files`.
-    var file: Int32 = 0
     var category: UInt16 = 0
     var currency: UInt16 = 0
     /// Index in `payers`.
@@ -162,8 +188,8 @@ struct StoredFee: Sendable {
     var receipt: UInt8 = 0
     var given: UInt8 = 0
 
-    /// `refund`: the record has one in the store's refunds (looked up only then).
-    enum Given: UInt8 { case wage = 1, contractMonths = 2, contractSigned = 4, occupation = 8, refund = 16 }
+    /// `refund`, `repays`: the record has one beside it in the store (looked up only then).
+    enum Given: UInt8 { case wage = 1, contractMonths = 2, contractSigned = 4, occupation = 8, refund = 16, repays = 32 }
     func gives(_ what: Given) -> Bool { given & what.rawValue != 0 }
     mutating func give(_ what: Given) { given |= what.rawValue }
 }
