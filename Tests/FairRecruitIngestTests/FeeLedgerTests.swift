@@ -163,6 +163,29 @@ private func ledger(_ name: String, _ rows: [String], agency: String? = nil) thr
 }
 
 @Suite struct FeeStoreRoundTripTests {
+    @Test func recordsRejectionsAndNotesNameTheFileTheyCameFrom() throws {
+        // A stored record keeps no file of its own: it follows from where the record sits in the
+        // store, so a file with no accepted row between two others must not shift the rest.
+        let first = temporaryFile("files-first.csv", header + "A1,W1,NP,MY,recruitment_fee,100,NPR,worker,2026-01-01,,,,,,R1,\n")
+        let empty = temporaryFile("files-empty.csv", header + "A1,W2,NP,MY,visa fee,100,NPR,worker,2026-01-01,,,,,,R2,\n")
+        let third = temporaryFile("files-third.csv", header + """
+            A1,W3,NP,MY,recruitment_fee,100,NPR,worker,2026-01-01,,,,,,R1,
+            A1,W3,NP,MY,recruitment_fee,100,NPR,worker,2026-01-02,,,500,,,R3,
+            A1,W1,IN,MY,recruitment_fee,100,NPR,worker,2026-01-03,,,,,,R4,
+
+            """)
+        let ledger = FeeLedger(asOf: Day(iso: "2026-06-30")!, categories: categories, occupations: occupations, rates: rates, agencyFilter: nil)
+        for path in [first, empty, third] { try ledger.readCSV(path) }
+        ledger.finish()
+        #expect(ledger.records["A1"]?.map(\.location) == [SourceLocation(file: first, line: 2), SourceLocation(file: third, line: 3)])
+        #expect(ledger.files.map(\.rejections.count) == [0, 1, 2])
+        #expect(ledger.files[2].rejections.map(\.reason) == [
+            "duplicate record_id 'R1', first at \(first):2",
+            "origin IN differs from NP given for this placement at \(first):2",
+        ])
+        #expect(ledger.notes.map(\.location) == [SourceLocation(file: third, line: 3)])
+    }
+
     @Test func storedRecordsComeBackAsTheyWereRead() throws {
         let ledger = try ledger("store.csv", [
             "A1,W1,NP,MY,recruitment_fee,25000000000000.5,NPR,worker,2026-01-01,1000.25,2026-02-01,1500,MYR,housemaid,R1,",
