@@ -1,9 +1,9 @@
 import FairRecruitCore
 
 /// The accepted fee records of every agency, kept compact: a batch holds millions of them at once
-/// (a ``FeeRecord``, twelve Strings and a location, is about 300 bytes; a stored one is 64), and
-/// each agency's are turned back into ``FeeRecord``s only when it is audited. Refunds, which few
-/// payments have, are kept beside the records.
+/// (a ``FeeRecord``, twelve Strings and a location, is about 300 bytes; a stored one is 40), and
+/// each agency's are turned back into ``FeeRecord``s only when it is audited. Refunds and the
+/// loans wage deductions repay, which few payments have, are kept beside the records.
 public struct FeeStore: Sendable {
     /// The agencies of rows read so far (accepted or not), in first-seen order; an agency's index
     /// is its position here.
