@@ -172,42 +172,42 @@ struct FeeIntake {
     /// those misses were a quarter of the ledger's time (perf). Mutating although it changes
     /// nothing: called through the closure's capture of the state, a non-mutating call copied the
     /// whole state, every array in it retained and released, for each row.
-    mutating func willAdd(_ checked: CheckedFee) {
-        if let hash = checked.recordIDHash { store.recordIDs.prefetch(hash: hash) }
+    mutating func willAdd(_ checked: UnsafePointer<CheckedFee>) {
+        if let hash = checked.pointee.fee.recordID?.hash { store.recordIDs.prefetch(hash: hash) }
     }
 
-    /// Adds one row, checked on its own already; its lines count from a segment of the file that
-    /// starts after `linesBefore` lines (the row is not copied to move them: it is large).
-    mutating func add(_ checked: CheckedFee, linesBefore: Int, to summary: inout InputFileSummary) {
+    /// Adds one row, checked on its own already and lent in place; its lines count from a segment
+    /// of the file that starts after `linesBefore` lines (the row is not copied to move them: it is large).
+    mutating func add(_ checked: UnsafePointer<CheckedFee>, linesBefore: Int, to summary: inout InputFileSummary) {
         summary.rowsRead += 1
-        switch checked {
+        switch checked.pointee.outcome {
         case .otherAgency: otherAgencyRows[summary.file, default: 0] += 1
         case .otherEmployer: otherEmployerRows[summary.file, default: 0] += 1
         case .rejected(var location, let reason, let agencyID):
             location.line += linesBefore
             summary.rejections.append(Rejection(location: location, reason: reason, agencyID: agencyID))
-        case .valid(let valid):
-            let line = Int(valid.fee.line) + linesBefore
-            if let conflict = acceptAcrossRows(valid, line: Int32(line)) {
-                summary.rejections.append(Rejection(location: SourceLocation(file: summary.file, line: line), reason: conflict, agencyID: valid.agency))
+        case .valid:
+            let line = Int(checked.pointee.fee.fee.line) + linesBefore
+            if let conflict = acceptAcrossRows(checked.fee, line: Int32(line)) {
+                summary.rejections.append(Rejection(location: SourceLocation(file: summary.file, line: line), reason: conflict, agencyID: checked.pointee.fee.agency))
             }
         }
     }
 
     /// Numbers the row's agency and ids for the whole input.
-    private mutating func number(_ valid: ValidFee, line: Int32) -> (fee: StoredFee, agency: Int32, worker: Int32, repays: Int32) {
-        var fee = valid.fee
+    private mutating func number(_ valid: UnsafePointer<ValidFee>, line: Int32) -> (fee: StoredFee, agency: Int32, worker: Int32, repays: Int32) {
+        var fee = valid.pointee.fee
         fee.line = line
-        if lastAgency.number < 0 || lastAgency.id != valid.agency { lastAgency = (valid.agency, store.agency(valid.agency)) }
+        if lastAgency.number < 0 || lastAgency.id != valid.pointee.agency { lastAgency = (valid.pointee.agency, store.agency(valid.pointee.agency)) }
         func intern(_ text: String, _ interner: inout ByteInterner) -> Int32 {
             var text = text
             return text.withUTF8 { interner.intern($0).id }
         }
-        let worker = intern(valid.worker, &store.workers)
-        if let text = valid.employer { fee.employer = intern(text, &store.employers) }
-        if let text = valid.sector { fee.sector = intern(text, &store.sectors) }
-        if let id = valid.recordID { fee.recordID = recordID(id) }
-        let repays = valid.repays.map { recordID($0) } ?? -1
+        let worker = intern(valid.pointee.worker, &store.workers)
+        if let text = valid.pointee.employer { fee.employer = intern(text, &store.employers) }
+        if let text = valid.pointee.sector { fee.sector = intern(text, &store.sectors) }
+        if let id = valid.pointee.recordID { fee.recordID = recordID(id) }
+        let repays = valid.pointee.repays.map { recordID($0) } ?? -1
         return (fee, lastAgency.number, worker, repays)
     }
 
@@ -220,7 +220,7 @@ struct FeeIntake {
 
     /// Rejects a duplicate record id or a placement whose attributes disagree with an earlier row;
     /// otherwise stores the row.
-    private mutating func acceptAcrossRows(_ row: ValidFee, line: Int32) -> String? {
+    private mutating func acceptAcrossRows(_ row: UnsafePointer<ValidFee>, line: Int32) -> String? {
         let (numbered, agency, worker, repays) = number(row, line: line)
         let sharedKey = UInt64(UInt32(agency)) << 32 | UInt64(UInt32(bitPattern: numbered.recordID))
         if numbered.recordID >= 0 {
@@ -231,11 +231,11 @@ struct FeeIntake {
                 return "duplicate record_id '\(store.recordIDs.string(numbered.recordID))', first at \(at.file):\(at.line)"
             }
         }
-        let key = UInt64(UInt32(agency)) << 42 ^ UInt64(UInt32(worker)) << 10 ^ UInt64(row.destination)
+        let key = UInt64(UInt32(agency)) << 42 ^ UInt64(UInt32(worker)) << 10 ^ UInt64(row.pointee.destination)
         // A new placement is always accepted (there is nothing for it to conflict with), so the
         // keys' numbers are the placements' numbers.
         let (placementNumber, isNew) = withUnsafeBytes(of: key) { placementKeys.intern($0.assumingMemoryBound(to: UInt8.self)) }
-        var placement = isNew ? StoredPlacement(agency: agency, worker: worker, destination: row.destination, origin: row.origin, originAt: -1)
+        var placement = isNew ? StoredPlacement(agency: agency, worker: worker, destination: row.pointee.destination, origin: row.pointee.origin, originAt: -1)
             : store.placements[Int(placementNumber)]
         if !isNew, let conflict = conflict(row, placement) { return conflict }
         // Accepted: store the row, then what it told about its placement.
@@ -245,21 +245,21 @@ struct FeeIntake {
         }
         var fee = numbered
         fee.placement = placementNumber
-        if row.wage != nil { fee.give(.wage) }
-        if row.contractMonths != nil { fee.give(.contractMonths) }
-        if row.contractSigned != nil { fee.give(.contractSigned) }
-        if row.occupation != nil { fee.give(.occupation) }
-        let ordinal = Int32(store.append(fee, agency: agency, amount: row.amount, refund: row.refund, repays: repays))
+        if row.pointee.wage != nil { fee.give(.wage) }
+        if row.pointee.contractMonths != nil { fee.give(.contractMonths) }
+        if row.pointee.contractSigned != nil { fee.give(.contractSigned) }
+        if row.pointee.occupation != nil { fee.give(.occupation) }
+        let ordinal = Int32(store.append(fee, agency: agency, amount: row.pointee.amount, refund: row.pointee.refund, repays: repays))
         if placement.originAt < 0 { placement.originAt = ordinal }
-        if let (wage, currency) = row.wage, placement.wageAt < 0 { placement.wage = wage; placement.wageCurrency = currency; placement.wageAt = ordinal }
-        if let months = row.contractMonths, placement.contractMonthsAt < 0 { placement.contractMonths = months; placement.contractMonthsAt = ordinal }
-        if let signed = row.contractSigned, placement.contractSignedAt < 0 { placement.contractSigned = signed; placement.contractSignedAt = ordinal }
-        if let occupation = row.occupation, placement.occupationAt < 0 { placement.occupation = occupation; placement.occupationAt = ordinal }
-        if row.wageCurrencyAssumed && !placement.wageCurrencyNoted {
+        if let (wage, currency) = row.pointee.wage, placement.wageAt < 0 { placement.wage = wage; placement.wageCurrency = currency; placement.wageAt = ordinal }
+        if let months = row.pointee.contractMonths, placement.contractMonthsAt < 0 { placement.contractMonths = months; placement.contractMonthsAt = ordinal }
+        if let signed = row.pointee.contractSigned, placement.contractSignedAt < 0 { placement.contractSigned = signed; placement.contractSignedAt = ordinal }
+        if let occupation = row.pointee.occupation, placement.occupationAt < 0 { placement.occupation = occupation; placement.occupationAt = ordinal }
+        if row.pointee.wageCurrencyAssumed && !placement.wageCurrencyNoted {
             placement.wageCurrencyNoted = true
-            note(ordinal, "wage-currency-assumed", "monthly_wage has no wage_currency; taken to be \(store.codes.text(row.wage!.1)), the payment's currency")
+            note(ordinal, "wage-currency-assumed", "monthly_wage has no wage_currency; taken to be \(store.codes.text(row.pointee.wage!.1)), the payment's currency")
         }
-        if let text = row.unknownOccupation {
+        if let text = row.pointee.unknownOccupation {
             note(ordinal, "unknown-occupation", "occupation '\(text)' is not in the occupation list; the row is kept, the worker is unclassified where a scope names occupations")
         }
         store.setPlacement(placementNumber, placement)
@@ -272,25 +272,25 @@ struct FeeIntake {
     }
 
     /// Why a row's placement attributes disagree with what earlier rows gave, if they do.
-    private func conflict(_ row: ValidFee, _ placement: StoredPlacement) -> String? {
+    private func conflict(_ row: UnsafePointer<ValidFee>, _ placement: StoredPlacement) -> String? {
         let codes = store.codes
         func conflict(_ what: String, _ mine: String, _ theirs: String, _ ordinal: Int32) -> String {
             let at = store.location(of: Int(ordinal))
             return "\(what) \(mine) differs from \(theirs) given for this placement at \(at.file):\(at.line)"
         }
-        if placement.originAt >= 0 && placement.origin != row.origin {
-            return conflict("origin", codes.text(row.origin), codes.text(placement.origin), placement.originAt)
+        if placement.originAt >= 0 && placement.origin != row.pointee.origin {
+            return conflict("origin", codes.text(row.pointee.origin), codes.text(placement.origin), placement.originAt)
         }
-        if let (wage, currency) = row.wage, placement.wageAt >= 0, placement.wage != wage || placement.wageCurrency != currency {
+        if let (wage, currency) = row.pointee.wage, placement.wageAt >= 0, placement.wage != wage || placement.wageCurrency != currency {
             return conflict("monthly_wage", "\(wage) \(codes.text(currency))", "\(placement.wage!) \(codes.text(placement.wageCurrency))", placement.wageAt)
         }
-        if let months = row.contractMonths, placement.contractMonthsAt >= 0, placement.contractMonths != months {
+        if let months = row.pointee.contractMonths, placement.contractMonthsAt >= 0, placement.contractMonths != months {
             return conflict("contract_months", "\(months)", "\(placement.contractMonths)", placement.contractMonthsAt)
         }
-        if let signed = row.contractSigned, placement.contractSignedAt >= 0, placement.contractSigned != signed {
+        if let signed = row.pointee.contractSigned, placement.contractSignedAt >= 0, placement.contractSigned != signed {
             return conflict("contract_signed_on", "\(Day(ordinal: Int(signed)))", "\(Day(ordinal: Int(placement.contractSigned)))", placement.contractSignedAt)
         }
-        if let occupation = row.occupation, placement.occupationAt >= 0, placement.occupation != occupation {
+        if let occupation = row.pointee.occupation, placement.occupationAt >= 0, placement.occupation != occupation {
             return conflict("occupation", codes.text(occupation), codes.text(placement.occupation), placement.occupationAt)
         }
         return nil

@@ -134,16 +134,16 @@ public final class CSVRowReader {
         values = Array(repeating: nil, count: known.count)
     }
 
-    /// Calls `body` with every remaining row in order, each first passed through a function
-    /// `checking` makes, and the number of lines to add to the row's line. A large file is parsed
+    /// Calls `body` with every remaining row in order (lent by pointer), each first passed through
+    /// a function `checking` makes, and the number of lines to add to the row's line. A large file is parsed
     /// and checked on several cores (``ParallelReading``), each thread with its own function;
     /// `body` runs on the calling thread. Tests make segments small to put cuts anywhere.
     func readAll<Row>(segmentSize: Int = ParallelReading.segmentSize, checking: @escaping @Sendable () -> (RawRow) -> Row,
-                      ahead: (Row) -> Void = { _ in }, _ body: (Row, Int) -> Void) throws(IngestError) {
+                      ahead: (UnsafePointer<Row>) -> Void = { _ in }, _ body: (UnsafePointer<Row>, Int) -> Void) throws(IngestError) {
         let rest = reader.remainder()
         guard ParallelReading.worthIt(fileSize: ByteStream.size(of: path), segmentSize: segmentSize), rest.column == 1 else {
             let check = checking()
-            while try nextRow({ body(check($0), 0) }) {}
+            while try nextRow({ withUnsafePointer(to: check($0)) { body($0, 0) } }) {}
             return
         }
         let (columns, known, path) = (self.columns, self.known, self.path)
@@ -162,7 +162,7 @@ public final class CSVRowReader {
             let sequential = CSVRowReader(continuing: CSVReader(source: source, path: path, line: open.line + lineOffset, column: open.column),
                                           columns: columns, known: known)
             let check = checking()
-            while try sequential.nextRow({ body(check($0), 0) }) {}
+            while try sequential.nextRow({ withUnsafePointer(to: check($0)) { body($0, 0) } }) {}
             return
         }
     }

@@ -60,16 +60,16 @@ public final class XMLRowReader {
         try result.get()
     }
 
-    /// Calls `body` with every row in order, each first passed through a function `checking`
-    /// makes, and the number of lines to add to the row's line. A large fee-record file is parsed
+    /// Calls `body` with every row in order (lent by pointer), each first passed through a
+    /// function `checking` makes, and the number of lines to add to the row's line. A large fee-record file is parsed
     /// and checked on several cores (``ParallelReading``): segments start at a line whose first
     /// element is a `<fee>`, and each is parsed inside a `<feeRecords>` of its own; `body` runs on
     /// the calling thread.
     func readAll<Row>(segmentSize: Int = ParallelReading.segmentSize, checking: @escaping @Sendable () -> (RawRow) -> Row,
-                      ahead: (Row) -> Void = { _ in }, _ body: (Row, Int) -> Void) throws(IngestError) {
+                      ahead: (UnsafePointer<Row>) -> Void = { _ in }, _ body: (UnsafePointer<Row>, Int) -> Void) throws(IngestError) {
         guard kind == .feeRecords, ParallelReading.worthIt(fileSize: ByteStream.size(of: path), segmentSize: segmentSize) else {
             let check = checking()
-            return try read { body(check($0), 0) }
+            return try read { withUnsafePointer(to: check($0)) { body($0, 0) } }
         }
         let (path, known) = (self.path, self.known)
         xmlInitParser()   // once, before threads use libxml2
@@ -90,7 +90,7 @@ public final class XMLRowReader {
             // The segment did not end between rows: its parser goes on with the rest of the file.
             pipeline.stopParsing()
             let check = checking()
-            let result: Result<Void, IngestError> = withoutActuallyEscaping({ (row: RawRow) in body(check(row), offset) }) { handle in
+            let result: Result<Void, IngestError> = withoutActuallyEscaping({ (row: RawRow) in withUnsafePointer(to: check(row)) { body($0, offset) } }) { handle in
                 parser.state.handle = handle
                 let rest = RemainingSegments(rest: [], pipeline: pipeline)
                 defer { parser.state.handle = { _ in } }   // the parser outlives `body`

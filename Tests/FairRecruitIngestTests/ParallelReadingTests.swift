@@ -14,7 +14,7 @@ private func bothWays(_ text: String, segmentSize: Int = 48) throws -> (sequenti
     while try one.nextRow({ let (line, rest) = describe($0); sequential.append("\(line)\(rest)") }) {}
     var parallel: [String] = []
     try CSVRowReader(path: path, known: ["a", "b", "c"], required: ["a"]).readAll(segmentSize: segmentSize, checking: { describe }) { row, lines in
-        parallel.append("\(row.0 + lines)\(row.1)")
+        parallel.append("\(row.pointee.0 + lines)\(row.pointee.1)")
     }
     return (sequential, parallel)
 }
@@ -64,7 +64,7 @@ private func bothWaysXML(_ text: String, segmentSize: Int) throws -> (sequential
     var sequential: [String] = []
     try reader.read { let (line, rest) = describe($0); sequential.append("\(line)\(rest)") }
     var parallel: [String] = []
-    try reader.readAll(segmentSize: segmentSize, checking: { describe }) { row, lines in parallel.append("\(row.0 + lines)\(row.1)") }
+    try reader.readAll(segmentSize: segmentSize, checking: { describe }) { row, lines in parallel.append("\(row.pointee.0 + lines)\(row.pointee.1)") }
     return (sequential, parallel)
 }
 
