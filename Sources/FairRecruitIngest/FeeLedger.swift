@@ -1,4 +1,9 @@
 import FairRecruitCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The §3.4 fee-record columns.
 public enum FeeColumns {
@@ -146,7 +151,7 @@ struct FeeIntake {
     /// Accepted rows in the current file, by agency number.
     private var acceptedInFile: [Int] = []
     /// The agency of the previous row, by number: rows of an agency usually come together.
-    private var lastAgency: (id: String, number: Int32) = ("", -1)
+    private var lastAgency: (id: [UInt8], number: Int32) = ([], -1)
 
     init(asOf: Day, categories: FeeCategories, occupations: Occupations, rates: ExchangeRates, agencyFilter: String?,
          employerFilter: Set<String>?) {
@@ -173,7 +178,8 @@ struct FeeIntake {
     /// nothing: called through the closure's capture of the state, a non-mutating call copied the
     /// whole state, every array in it retained and released, for each row.
     mutating func willAdd(_ checked: UnsafePointer<CheckedFee>) {
-        if let hash = checked.pointee.fee.recordID?.hash { store.recordIDs.prefetch(hash: hash) }
+        let row = checked.fee
+        if row.texts.withBytes(.recordID, { _ in }) != nil { store.recordIDs.prefetch(hash: row.pointee.recordIDHash) }
     }
 
     /// Adds one row, checked on its own already and lent in place; its lines count from a segment
@@ -189,7 +195,7 @@ struct FeeIntake {
         case .valid:
             let line = Int(checked.pointee.fee.fee.line) + linesBefore
             if let conflict = acceptAcrossRows(checked.fee, line: Int32(line)) {
-                summary.rejections.append(Rejection(location: SourceLocation(file: summary.file, line: line), reason: conflict, agencyID: checked.pointee.fee.agency))
+                summary.rejections.append(Rejection(location: SourceLocation(file: summary.file, line: line), reason: conflict, agencyID: checked.fee.texts.withBytes(.agency) { String(decoding: $0, as: UTF8.self) }))
             }
         }
     }
@@ -198,22 +204,21 @@ struct FeeIntake {
     private mutating func number(_ valid: UnsafePointer<ValidFee>, line: Int32) -> (fee: StoredFee, agency: Int32, worker: Int32, repays: Int32) {
         var fee = valid.pointee.fee
         fee.line = line
-        if lastAgency.number < 0 || lastAgency.id != valid.pointee.agency { lastAgency = (valid.pointee.agency, store.agency(valid.pointee.agency)) }
-        func intern(_ text: String, _ interner: inout ByteInterner) -> Int32 {
-            var text = text
-            return text.withUTF8 { interner.intern($0).id }
+        let texts = valid.texts
+        texts.withBytes(.agency) { agency in
+            let same = lastAgency.id.withUnsafeBufferPointer { $0.count == agency.count && memcmp($0.baseAddress!, agency.baseAddress!, agency.count) == 0 }
+            if lastAgency.number < 0 || !same { lastAgency = (Array(agency), store.agency(String(decoding: agency, as: UTF8.self))) }
         }
-        let worker = intern(valid.pointee.worker, &store.workers)
-        if let text = valid.pointee.employer { fee.employer = intern(text, &store.employers) }
-        if let text = valid.pointee.sector { fee.sector = intern(text, &store.sectors) }
-        if let id = valid.pointee.recordID { fee.recordID = recordID(id) }
-        let repays = valid.pointee.repays.map { recordID($0) } ?? -1
+        let worker = texts.withBytes(.worker) { store.workers.intern($0).id }!
+        if let id = texts.withBytes(.employer, { store.employers.intern($0).id }) { fee.employer = id }
+        if let id = texts.withBytes(.sector, { store.sectors.intern($0).id }) { fee.sector = id }
+        if let id = texts.withBytes(.recordID, { recordID($0, hash: valid.pointee.recordIDHash) }) { fee.recordID = id }
+        let repays = texts.withBytes(.repays) { recordID($0, hash: valid.pointee.repaysHash) } ?? -1
         return (fee, lastAgency.number, worker, repays)
     }
 
-    private mutating func recordID(_ id: HashedText) -> Int32 {
-        var text = id.text
-        let (number, isNew) = text.withUTF8 { store.recordIDs.intern($0, hash: id.hash) }
+    private mutating func recordID(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int32 {
+        let (number, isNew) = store.recordIDs.intern(bytes, hash: hash)
         if isNew { recordIDOwner.append(-1) }
         return number
     }
@@ -259,7 +264,7 @@ struct FeeIntake {
             placement.wageCurrencyNoted = true
             note(ordinal, "wage-currency-assumed", "monthly_wage has no wage_currency; taken to be \(store.codes.text(row.pointee.wage!.1)), the payment's currency")
         }
-        if let text = row.pointee.unknownOccupation {
+        if let text = row.texts.withBytes(.unknownOccupation, { String(decoding: $0, as: UTF8.self) }) {
             note(ordinal, "unknown-occupation", "occupation '\(text)' is not in the occupation list; the row is kept, the worker is unclassified where a scope names occupations")
         }
         store.setPlacement(placementNumber, placement)

@@ -35,17 +35,17 @@ extension UnsafePointer<CheckedFee> {
     }
 }
 
-/// A valid row: codes as ``CodeTable`` numbers, ids still as text.
+/// A valid row: codes as ``CodeTable`` numbers, ids still as text (in ``texts``).
 struct ValidFee: Sendable {
     var fee: StoredFee
     var amount: ExactDecimal
     var refund: (amount: ExactDecimal, on: Int32)?
-    var agency: String
-    var worker: String
-    var employer: String?
-    var sector: String?
-    var recordID: HashedText?
-    var repays: HashedText?
+    /// Agency, worker, and the optional employer, sector, record id, repays, unknown occupation.
+    var texts = RowTexts()
+    /// The ``ByteInterner/hash(_:)`` of the record id and of `repays`, computed on the thread that
+    /// checks the row: the ledger, which numbers ids in file order on one thread, then only probes.
+    var recordIDHash: UInt64 = 0
+    var repaysHash: UInt64 = 0
     var origin: UInt16
     var destination: UInt16
     var wage: (ExactDecimal, UInt16)?
@@ -53,18 +53,16 @@ struct ValidFee: Sendable {
     var contractMonths: Int32?
     var contractSigned: Int32?
     var occupation: UInt16?
-    var unknownOccupation: String?
 
     /// The values of a row that was not valid.
-    static let empty = ValidFee(fee: StoredFee(), amount: .zero, agency: "", worker: "", origin: 0, destination: 0)
+    static let empty = ValidFee(fee: StoredFee(), amount: .zero, origin: 0, destination: 0)
 }
 
-/// An id's text with its ``ByteInterner/hash(_:)``, computed on the thread that parsed the row:
-/// the ledger, which numbers ids in file order on one thread, then only probes.
-struct HashedText: Sendable {
-    var text: String
-    var hash: UInt64
-    init(_ bytes: UnsafeBufferPointer<UInt8>) { text = String(decoding: bytes, as: UTF8.self); hash = ByteInterner.hash(bytes) }
+extension UnsafePointer<ValidFee> {
+    /// The row's texts, in place.
+    var texts: UnsafePointer<RowTexts> {
+        UnsafeRawPointer(self).advanced(by: MemoryLayout<ValidFee>.offset(of: \.texts)!).assumingMemoryBound(to: RowTexts.self)
+    }
 }
 
 /// The checks of one fee row on its own (§3.4). A value with its own caches: one per thread.
@@ -150,8 +148,7 @@ struct FeeRowChecker: Sendable {
         fee.paidBy = UInt8(paidBy)
         fee.paidOn = Int32(paidOn.ordinal)
         fee.line = Int32(row.line)
-        var parsed = ValidFee(fee: fee, amount: amount, agency: row.text(.agencyID)!, worker: row.text(.workerID)!,
-                              origin: origin, destination: destination)
+        var parsed = ValidFee(fee: fee, amount: amount, origin: origin, destination: destination)
         if let bytes = row[.method] {
             let method = methodTexts.resolve(bytes) { Validators.oneOf(StoredFee.methods.map(\.rawValue), $0) }
             guard method >= 0 else {
@@ -197,7 +194,7 @@ struct FeeRowChecker: Sendable {
             throw Reason("unknown wage_currency '\(text)'\(currencyHint(text))")
         }
         if let bytes = row[.contractMonths] {
-            guard let months = Int(String(decoding: bytes, as: UTF8.self)), months > 0, months <= 1200 else {
+            guard let months = Validators.integer(bytes), months > 0, months <= 1200 else {
                 throw Reason("contract_months '\(row.text(.contractMonths)!)' must be a whole number above 0")
             }
             parsed.contractMonths = Int32(months)
@@ -205,14 +202,25 @@ struct FeeRowChecker: Sendable {
         if let bytes = row[.contractSignedOn] {
             parsed.contractSigned = Int32(try Validators.date(bytes, "contract_signed_on").get().ordinal)
         }
+        var unknownOccupation: UnsafeBufferPointer<UInt8>?
         if let bytes = row[.occupation] {
             let number = occupationTexts.resolve(bytes) { text in occupations.code(for: text).flatMap(codes.number).map(Int32.init) ?? -1 }
-            if number >= 0 { parsed.occupation = UInt16(number) } else { parsed.unknownOccupation = row.text(.occupation) }
+            if number >= 0 { parsed.occupation = UInt16(number) } else { unknownOccupation = bytes }
         }
-        parsed.sector = row.text(.sector)
-        parsed.employer = row.text(.employer)
-        parsed.recordID = row[.recordID].map(HashedText.init)
-        parsed.repays = row[.repays].map(HashedText.init)
+        // In the order of RowTexts.Field.
+        parsed.texts.add(.agency, row[.agencyID]!)
+        parsed.texts.add(.worker, row[.workerID]!)
+        if let bytes = row[.employer] { parsed.texts.add(.employer, bytes) }
+        if let bytes = row[.sector] { parsed.texts.add(.sector, bytes) }
+        if let bytes = row[.recordID] {
+            parsed.texts.add(.recordID, bytes)
+            parsed.recordIDHash = ByteInterner.hash(bytes)
+        }
+        if let bytes = row[.repays] {
+            parsed.texts.add(.repays, bytes)
+            parsed.repaysHash = ByteInterner.hash(bytes)
+        }
+        if let bytes = unknownOccupation { parsed.texts.add(.unknownOccupation, bytes) }
         return parsed
     }
 
@@ -273,6 +281,24 @@ enum Validators {
             return .failure(.init("\(column) '\(text)' has more than \(ExactDecimal.fractionDigits) decimal places"))
         }
         return .failure(.init("\(column) '\(text)' is not a number (use digits and '.', no grouping)"))
+    }
+
+    /// A whole number as `Int(_: String)` reads it (an optional sign, then digits), without
+    /// making a String (that was a twentieth of checking a row, callgrind).
+    static func integer(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var digits = bytes[...]
+        let negative = digits.first == UInt8(ascii: "-")
+        if negative || digits.first == UInt8(ascii: "+") { digits = digits.dropFirst() }
+        guard !digits.isEmpty else { return nil }
+        var value = 0
+        for byte in digits {
+            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
+            let (times10, over1) = value.multipliedReportingOverflow(by: 10)
+            let (next, over2) = negative ? times10.subtractingReportingOverflow(Int(byte - 48)) : times10.addingReportingOverflow(Int(byte - 48))
+            guard !over1 && !over2 else { return nil }
+            value = next
+        }
+        return value
     }
 
     static func date(_ bytes: UnsafeBufferPointer<UInt8>, _ column: String) -> Result<Day, FeeLedger.Reason> {
