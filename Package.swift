@@ -30,6 +30,8 @@ let package = Package(
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
         // A software prefetch for the ledger's hash tables (Swift has no spelling for one).
         .target(name: "CPrefetch"),
+        // The open(2) flag for writing large reports around the page cache.
+        .target(name: "CDirectIO"),
         // Reading fee records and self-assessments (CSV and XML) into validated values.
         .target(name: "FairRecruitIngest", dependencies: ["FairRecruitCore", "CLibXML2", "CPrefetch"]),
         // JSON, Markdown, HTML (Mustache templates) and CSV reports.
@@ -45,7 +47,7 @@ let package = Package(
         ]),
         // Commands and the audit pipeline that ties the modules together.
         .target(name: "FairRecruitCLI", dependencies: [
-            "FairRecruitCore", "FairRecruitStandards", "FairRecruitIngest", "FairRecruitReports", "FairRecruitHistory",
+            "FairRecruitCore", "FairRecruitStandards", "FairRecruitIngest", "FairRecruitReports", "FairRecruitHistory", "CDirectIO",
             .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -376,12 +376,19 @@ public struct AuditPipeline: Sendable {
     /// .atomic)`, which also calls `fsync` on every file: 1,300 of them in a large batch, each
     /// waiting for the disk, for reports that can simply be written again. The rename still keeps
     /// a half-written report from ever being seen.
+    /// Large reports are written around the page cache (``DirectWrite``).
     static func replace(_ path: String, with bytes: [UInt8]) -> Bool {
         let temporary = path + ".partial-" + String(UInt64.random(in: .min ... .max), radix: 36)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-        guard fd >= 0 else { return false }
-        let written = bytes.withUnsafeBytes { writeAll(fd, $0) }
-        guard close(fd) == 0 && written && rename(temporary, path) == 0 else {
+        let direct = bytes.count >= DirectWrite.threshold ? bytes.withUnsafeBytes { DirectWrite.create(temporary, with: $0) } : nil
+        let written: Bool
+        if let direct {
+            written = direct
+        } else {
+            let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+            guard fd >= 0 else { return false }
+            written = bytes.withUnsafeBytes { writeAll(fd, $0) } && close(fd) == 0
+        }
+        guard written && rename(temporary, path) == 0 else {
             unlink(temporary)
             return false
         }
