@@ -1,0 +1,30 @@
+import Testing
+@testable import FairRecruitIngest
+
+@Suite struct ByteInternerTests {
+    /// Every length up to and past the sixteen bytes answered from the recent cache, and texts
+    /// that differ in one byte at any position: each distinct text gets its own id, in first-seen
+    /// order, and the same id when seen again.
+    @Test func distinctTextsGetDistinctIdsAndRepeatsTheSameOne() {
+        var texts: [[UInt8]] = []
+        for length in 0...20 {
+            let base = (0..<length).map { UInt8(ascii: "a") + UInt8($0) }
+            texts.append(base)
+            for position in 0..<length {
+                var changed = base
+                changed[position] ^= 0x20
+                texts.append(changed)
+            }
+        }
+        var interner = ByteInterner()
+        for (expected, text) in texts.enumerated() {
+            let (id, isNew) = text.withUnsafeBufferPointer { interner.intern($0) }
+            #expect(id == Int32(expected) && isNew)
+        }
+        for (expected, text) in texts.enumerated().reversed() {
+            let (id, isNew) = text.withUnsafeBufferPointer { interner.intern($0) }
+            #expect(id == Int32(expected) && !isNew)
+            #expect(interner.string(id) == String(decoding: text, as: UTF8.self))
+        }
+    }
+}
