@@ -66,7 +66,7 @@ struct ByteInterner: Sendable {
             ends.append(UInt32(storage.count))
             let id = UInt64(ends.count)
             slots[slot] = hash & 0xFFFF_FFFF_0000_0000 | id
-            if ends.count * 10 > slots.count * 7 { grow() }
+            if ends.count * 10 > slots.count * 7 { rehash(bits: slotBits + 1) }
             return (Int32(id - 1), true)
         }
     }
@@ -110,8 +110,21 @@ struct ByteInterner: Sendable {
         return storage.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[from..<to]), as: UTF8.self) }
     }
 
-    private mutating func grow() {
-        slotBits += 1
+    /// Makes room for `count` strings in all, as long on average as those so far: a large file's
+    /// first rows tell how many ids it holds, and growing the table of ten million record ids
+    /// a doubling at a time rehashed them again at each step and zeroed twice the memory.
+    mutating func reserve(_ count: Int) {
+        guard count > ends.count else { return }
+        let averageLength = ends.isEmpty ? 16 : (storage.count + ends.count - 1) / ends.count
+        storage.reserveCapacity(count * averageLength)
+        ends.reserveCapacity(count)
+        var bits = slotBits
+        while count * 10 > (1 << bits) * 7 { bits += 1 }
+        if bits > slotBits { rehash(bits: bits) }
+    }
+
+    private mutating func rehash(bits: Int) {
+        slotBits = bits
         var grown = [UInt64](repeating: 0, count: 1 << slotBits)
         let mask = grown.count - 1
         for entry in slots where entry != 0 {

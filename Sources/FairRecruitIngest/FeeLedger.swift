@@ -96,7 +96,8 @@ public final class FeeLedger {
             var summary = intake.startFile(path, format: "xml")
             let checker = intake.checker
             let reader = XMLRowReader(path: path, kind: .feeRecords, known: FeeColumns.all, progress: readProgress(path))
-            try reader.readAll(segmentSize: segmentSize, checking: { var mine = checker; return { mine.check($0) } }, ahead: { intake.willAdd($0) }) {
+            try reader.readAll(segmentSize: segmentSize, checking: { var mine = checker; return { mine.check($0) } }, ahead: { intake.willAdd($0) },
+                               expecting: { intake.expect(rows: $0, after: summary.rowsRead) }) {
                 checked, lines in intake.add(checked, linesBefore: lines, to: &summary)
             }
             intake.finishFile(summary)
@@ -108,7 +109,8 @@ public final class FeeLedger {
         try reading { intake throws(IngestError) in
             var summary = intake.startFile(path, format: "csv")
             let checker = intake.checker
-            try reader.readAll(segmentSize: segmentSize, checking: { var mine = checker; return { mine.check($0) } }, ahead: { intake.willAdd($0) }) { checked, lines in
+            try reader.readAll(segmentSize: segmentSize, checking: { var mine = checker; return { mine.check($0) } }, ahead: { intake.willAdd($0) },
+                               expecting: { intake.expect(rows: $0, after: summary.rowsRead) }) { checked, lines in
                 intake.add(checked, linesBefore: lines, to: &summary)
             }
             intake.finishFile(summary)
@@ -148,6 +150,8 @@ struct FeeIntake {
     private var recordIDOwner: [Int32] = []
     /// The same record id used by other agencies too: (agency, id) → ordinal.
     private var sharedRecordIDs: [UInt64: Int32] = [:]
+    /// Record ids (and ids `repays` names) seen before the current file.
+    private var idsBeforeFile = 0
     /// Accepted rows in the current file, by agency number.
     private var acceptedInFile: [Int] = []
     /// The agency of the previous row, by number: rows of an agency usually come together.
@@ -162,6 +166,7 @@ struct FeeIntake {
 
     mutating func startFile(_ path: String, format: String) -> InputFileSummary {
         store.startFile(path)
+        idsBeforeFile = store.recordIDs.count
         acceptedInFile = []
         return InputFileSummary(file: path, format: format)
     }
@@ -180,6 +185,15 @@ struct FeeIntake {
     mutating func willAdd(_ checked: UnsafePointer<CheckedFee>) {
         let row = checked.fee
         if row.texts.withBytes(.recordID, { _ in }) != nil { store.recordIDs.prefetch(hash: row.pointee.recordIDHash) }
+    }
+
+    /// Makes room for the record ids of a file estimated to hold `rows` rows, from the share of
+    /// its first `read` rows that brought a new one.
+    mutating func expect(rows: Int, after read: Int) {
+        guard read > 0 else { return }
+        let ids = store.recordIDs.count + (rows - read) * (store.recordIDs.count - idsBeforeFile) / read
+        store.recordIDs.reserve(ids)
+        recordIDOwner.reserveCapacity(ids)
     }
 
     /// Adds one row, checked on its own already and lent in place; its lines count from a segment

@@ -142,9 +142,11 @@ public final class CSVRowReader {
     /// Calls `body` with every remaining row in order (lent by pointer), each first passed through
     /// a function `checking` makes, and the number of lines to add to the row's line. A large file is parsed
     /// and checked on several cores (``ParallelReading``), each thread with its own function;
-    /// `body` runs on the calling thread. Tests make segments small to put cuts anywhere.
+    /// `body` runs on the calling thread. Tests make segments small to put cuts anywhere. Then
+    /// `expecting` is told, once, after the first segment, how many rows the file holds at its rate.
     func readAll<Row>(segmentSize: Int = ParallelReading.segmentSize, checking: @escaping @Sendable () -> (RawRow) -> Row,
-                      ahead: (UnsafePointer<Row>) -> Void = { _ in }, _ body: (UnsafePointer<Row>, Int) -> Void) throws(IngestError) {
+                      ahead: (UnsafePointer<Row>) -> Void = { _ in }, expecting: (Int) -> Void = { _ in },
+                      _ body: (UnsafePointer<Row>, Int) -> Void) throws(IngestError) {
         let rest = reader.remainder()
         guard ParallelReading.worthIt(fileSize: ByteStream.size(of: path), segmentSize: segmentSize), rest.column == 1 else {
             let check = checking()
@@ -159,6 +161,7 @@ public final class CSVRowReader {
         var lineOffset = rest.line - 1
         while let batch = try pipeline.next() {
             batch.handOver(ahead: ahead) { body($0, lineOffset) }
+            if batch.segment?.index == 0 { expecting(batch.estimatedRows(inFileOf: ByteStream.size(of: path))) }
             if let failure = batch.failure { throw failure.shifted(by: lineOffset) }
             guard let open = batch.resume else { lineOffset += batch.lines; continue }
             // A quoted field went on past the cut: the rest is read sequentially from its record.

@@ -64,9 +64,11 @@ public final class XMLRowReader {
     /// function `checking` makes, and the number of lines to add to the row's line. A large fee-record file is parsed
     /// and checked on several cores (``ParallelReading``): segments start at a line whose first
     /// element is a `<fee>`, and each is parsed inside a `<feeRecords>` of its own; `body` runs on
-    /// the calling thread.
+    /// the calling thread. Then `expecting` is told, once, after the first segment, how many rows
+    /// the file holds at its rate.
     func readAll<Row>(segmentSize: Int = ParallelReading.segmentSize, checking: @escaping @Sendable () -> (RawRow) -> Row,
-                      ahead: (UnsafePointer<Row>) -> Void = { _ in }, _ body: (UnsafePointer<Row>, Int) -> Void) throws(IngestError) {
+                      ahead: (UnsafePointer<Row>) -> Void = { _ in }, expecting: (Int) -> Void = { _ in },
+                      _ body: (UnsafePointer<Row>, Int) -> Void) throws(IngestError) {
         guard kind == .feeRecords, ParallelReading.worthIt(fileSize: ByteStream.size(of: path), segmentSize: segmentSize) else {
             let check = checking()
             return try read { withUnsafePointer(to: check($0)) { body($0, 0) } }
@@ -85,6 +87,7 @@ public final class XMLRowReader {
             // A segment after the first is parsed after a line of its own: `<feeRecords>`.
             let offset = linesBefore - (batch.segment!.index > 0 ? 1 : 0)
             batch.handOver(ahead: ahead) { body($0, offset) }
+            if batch.segment?.index == 0 { expecting(batch.estimatedRows(inFileOf: ByteStream.size(of: path))) }
             if let failure = batch.failure { throw failure.shifted(by: offset) }
             guard let parser = batch.parser as? SAXParser else { linesBefore += batch.lines; continue }
             // The segment did not end between rows: its parser goes on with the rest of the file.
