@@ -27,4 +27,20 @@ import Testing
             #expect(interner.string(id) == String(decoding: text, as: UTF8.self))
         }
     }
+
+    /// Room made for many more strings at once keeps every id and finds every string again.
+    @Test func reservingRoomKeepsIdsAndStrings() {
+        var interner = ByteInterner()
+        func intern(_ text: String) -> (id: Int32, isNew: Bool) {
+            var text = text
+            return text.withUTF8 { interner.intern($0) }
+        }
+        for i in 0..<5 { #expect(intern("R-\(i)-long-enough-to-skip-the-cache") == (Int32(i), true)) }
+        interner.reserve(10_000)
+        for i in 5..<10_000 { #expect(intern("R-\(i)-long-enough-to-skip-the-cache") == (Int32(i), true)) }
+        for i in [0, 4, 5, 9_999] {
+            #expect(intern("R-\(i)-long-enough-to-skip-the-cache") == (Int32(i), false))
+            #expect(interner.string(Int32(i)) == "R-\(i)-long-enough-to-skip-the-cache")
+        }
+    }
 }
