@@ -5,7 +5,7 @@
 /// and releasing it at every copy of the row and when the batch is freed (callgrind: about 1,300
 /// instructions a row, a sixth of parsing and checking one).
 ///
-/// Fields are added in the order of ``Field``, each at most once.
+/// Fields are added at most once each.
 struct RowTexts: Sendable {
     enum Field: Int { case agency, worker, employer, sector, recordID, repays, unknownOccupation }
 
@@ -14,7 +14,8 @@ struct RowTexts: Sendable {
         = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     /// Every field's bytes, once they do not all fit in place.
     fileprivate var overflow: [UInt8]?
-    /// Where each field ends (it starts where the one before ends).
+    /// Where each field given starts and ends among the bytes.
+    fileprivate var starts: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0, 0)
     fileprivate var ends: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0, 0)
     /// A bit per field given.
     fileprivate var given: UInt8 = 0
@@ -22,7 +23,7 @@ struct RowTexts: Sendable {
 
     private static let inlineCapacity = 96
 
-    /// Adds `field` (after every field before it in ``Field`` order).
+    /// Adds `field`, not given before.
     mutating func add(_ field: Field, _ bytes: UnsafeBufferPointer<UInt8>) {
         let start = Int(count)
         if overflow == nil && start + bytes.count > Self.inlineCapacity {
@@ -33,11 +34,9 @@ struct RowTexts: Sendable {
         } else if let source = bytes.baseAddress {
             withUnsafeMutableBytes(of: &inline) { ($0.baseAddress! + start).copyMemory(from: source, byteCount: bytes.count) }
         }
+        withUnsafeMutableBytes(of: &starts) { $0.storeBytes(of: count, toByteOffset: field.rawValue * 4, as: UInt32.self) }
         count += UInt32(bytes.count)
         withUnsafeMutableBytes(of: &ends) { $0.storeBytes(of: count, toByteOffset: field.rawValue * 4, as: UInt32.self) }
-        for later in (field.rawValue + 1)..<7 {
-            withUnsafeMutableBytes(of: &ends) { $0.storeBytes(of: count, toByteOffset: later * 4, as: UInt32.self) }
-        }
         given |= 1 << field.rawValue
     }
 }
@@ -47,9 +46,10 @@ extension UnsafePointer<RowTexts> {
     /// stored properties are read through `pointee`: a method called on it copied the whole value.
     func withBytes<R>(_ field: RowTexts.Field, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
         guard pointee.given & (1 << field.rawValue) != 0 else { return nil }
+        let starts = UnsafeRawPointer(self) + MemoryLayout<RowTexts>.offset(of: \.starts)!
         let ends = UnsafeRawPointer(self) + MemoryLayout<RowTexts>.offset(of: \.ends)!
+        let start = Int(starts.load(fromByteOffset: field.rawValue * 4, as: UInt32.self))
         let end = Int(ends.load(fromByteOffset: field.rawValue * 4, as: UInt32.self))
-        let start = field.rawValue == 0 ? 0 : Int(ends.load(fromByteOffset: (field.rawValue - 1) * 4, as: UInt32.self))
         if let overflow = pointee.overflow {
             return overflow.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start..<end])) }
         }
