@@ -59,6 +59,7 @@ struct ByteInterner: Sendable {
     /// The id of `bytes`, whose ``hash(_:)`` was computed already (on the thread that parsed the
     /// row), adding it when new.
     mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> (id: Int32, isNew: Bool) {
+        if slots.isEmpty { rebuildLookup() }
         switch probe(bytes, hash: hash) {
         case .found(let id): return (id, false)
         case .empty(let slot):
@@ -133,6 +134,26 @@ struct ByteInterner: Sendable {
             grown[slot] = entry
         }
         slots = grown
+    }
+
+    /// Frees the table that finds a string's id (ids and strings stay): once a large input is read,
+    /// only the strings of ids are asked for, and ten million record ids' table is 128 MB. Rebuilt
+    /// if a string is interned again.
+    mutating func dropLookup() { slots = [] }
+
+    private mutating func rebuildLookup() {
+        slotBits = 6
+        while ends.count * 10 > (1 << slotBits) * 7 { slotBits += 1 }
+        slots = Array(repeating: 0, count: 1 << slotBits)
+        storage.withUnsafeBufferPointer { stored in
+            for id in ends.indices {
+                let from = id == 0 ? 0 : Int(ends[id - 1])
+                let hash = Self.hash(UnsafeBufferPointer(rebasing: stored[from..<Int(ends[id])]))
+                var slot = Self.home(hash, bits: slotBits)
+                while slots[slot] != 0 { slot = (slot + 1) & (slots.count - 1) }
+                slots[slot] = hash & 0xFFFF_FFFF_0000_0000 | UInt64(id + 1)
+            }
+        }
     }
 
     /// The slot a hash starts probing at: its top `bits` bits.

@@ -150,8 +150,8 @@ struct FeeIntake {
     private var recordIDOwner: [Int32] = []
     /// The same record id used by other agencies too: (agency, id) → ordinal.
     private var sharedRecordIDs: [UInt64: Int32] = [:]
-    /// Record ids (and ids `repays` names) seen before the current file.
-    private var idsBeforeFile = 0
+    /// Record ids (and ids `repays` names), placements and workers seen before the current file.
+    private var before = (ids: 0, placements: 0, workers: 0)
     /// Accepted rows in the current file, by agency number.
     private var acceptedInFile: [Int] = []
     /// The agency of the previous row, by number: rows of an agency usually come together.
@@ -166,7 +166,7 @@ struct FeeIntake {
 
     mutating func startFile(_ path: String, format: String) -> InputFileSummary {
         store.startFile(path)
-        idsBeforeFile = store.recordIDs.count
+        before = (store.recordIDs.count, store.placements.count, store.workers.count)
         acceptedInFile = []
         return InputFileSummary(file: path, format: format)
     }
@@ -187,13 +187,20 @@ struct FeeIntake {
         if row.texts.withBytes(.recordID, { _ in }) != nil { store.recordIDs.prefetch(hash: row.pointee.recordIDHash) }
     }
 
-    /// Makes room for the record ids of a file estimated to hold `rows` rows, from the share of
-    /// its first `read` rows that brought a new one.
+    /// Makes room for what a file estimated to hold `rows` rows will add, at the rate of its first
+    /// `read` rows: record ids, placements and workers. Grown a doubling at a time instead, the ten
+    /// million record ids were rehashed at every step, and near the end of a 10M-row file the
+    /// placements' array was copied whole, both copies held at once (the peak memory).
     mutating func expect(rows: Int, after read: Int) {
         guard read > 0 else { return }
-        let ids = store.recordIDs.count + (rows - read) * (store.recordIDs.count - idsBeforeFile) / read
+        func expected(_ now: Int, _ before: Int) -> Int { now + (rows - read) * (now - before) / read }
+        let ids = expected(store.recordIDs.count, before.ids)
         store.recordIDs.reserve(ids)
         recordIDOwner.reserveCapacity(ids)
+        let placements = expected(store.placements.count, before.placements)
+        store.reservePlacements(placements)
+        placementKeys.reserve(placements)
+        store.workers.reserve(expected(store.workers.count, before.workers))
     }
 
     /// Adds one row, checked on its own already and lent in place; its lines count from a segment
@@ -320,7 +327,8 @@ struct FeeIntake {
         notesByAgency[agency, default: []].append(DataQualityNote(location: store.location(of: Int(ordinal)), code: code, message: message))
     }
 
-    /// Notes on rows that were kept: `repays` naming no recorded loan.
+    /// Notes on rows that were kept: `repays` naming no recorded loan. Then the tables that number
+    /// texts are freed (rebuilt should another file be read).
     mutating func finish() {
         let loan = UInt8(StoredFee.methods.firstIndex(of: .loan)! + 1)
         for (index, agency) in store.agencies.enumerated() {
@@ -339,6 +347,7 @@ struct FeeIntake {
             }
         }
         for agency in notesByAgency.keys { notesByAgency[agency]!.sort { ($0.location, $0.code) < ($1.location, $1.code) } }
+        store.finishReading()
     }
 }
 

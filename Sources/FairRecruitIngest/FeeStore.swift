@@ -75,6 +75,11 @@ public struct FeeStore: Sendable {
     /// The ordinals of an agency's records.
     func ordinals(ofAgency index: Int32) -> [UInt32] { byAgency[Int(index)] }
 
+    /// Frees the tables that number texts, once every file is read (see ``ByteInterner/dropLookup()``).
+    mutating func finishReading() {
+        workers.dropLookup(); employers.dropLookup(); sectors.dropLookup(); recordIDs.dropLookup()
+    }
+
     mutating func startFile(_ path: String) {
         files.append(path)
         fileStarts.append(count)
@@ -104,6 +109,8 @@ public struct FeeStore: Sendable {
         byAgency[Int(agency)].append(UInt32(ordinal))
         return ordinal
     }
+
+    mutating func reservePlacements(_ count: Int) { placements.reserveCapacity(count) }
 
     mutating func addPlacement(_ placement: StoredPlacement) -> Int32 {
         placements.append(placement)

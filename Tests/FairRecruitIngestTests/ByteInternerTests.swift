@@ -43,4 +43,19 @@ import Testing
             #expect(interner.string(Int32(i)) == "R-\(i)-long-enough-to-skip-the-cache")
         }
     }
+
+    /// After the lookup table is freed, strings keep their ids, and interning again finds them.
+    @Test func aFreedLookupIsRebuiltWhenNeeded() {
+        var interner = ByteInterner()
+        func intern(_ text: String) -> (id: Int32, isNew: Bool) {
+            var text = text
+            return text.withUTF8 { interner.intern($0) }
+        }
+        let texts = (0..<1_000).map { "W-\($0)" } + (0..<1_000).map { "a-longer-record-id-\($0)" }
+        for (i, text) in texts.enumerated() { #expect(intern(text) == (Int32(i), true)) }
+        interner.dropLookup()
+        #expect(interner.string(1_500) == "a-longer-record-id-500")
+        for (i, text) in texts.enumerated().reversed() { #expect(intern(text) == (Int32(i), false)) }
+        #expect(intern("new") == (2_000, true))
+    }
 }
