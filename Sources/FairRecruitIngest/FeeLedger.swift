@@ -184,7 +184,7 @@ struct FeeIntake {
     /// whole state, every array in it retained and released, for each row.
     mutating func willAdd(_ checked: UnsafePointer<CheckedFee>) {
         let row = checked.fee
-        if row.texts.withBytes(.recordID, { _ in }) != nil { store.recordIDs.prefetch(hash: row.pointee.recordIDHash) }
+        if row.texts.has(.recordID) { store.recordIDs.prefetch(hash: row.pointee.recordIDHash) }
     }
 
     /// Makes room for what a file estimated to hold `rows` rows will add, at the rate of its first

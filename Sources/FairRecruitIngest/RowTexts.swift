@@ -42,10 +42,13 @@ struct RowTexts: Sendable {
 }
 
 extension UnsafePointer<RowTexts> {
+    /// Whether the field was given.
+    func has(_ field: RowTexts.Field) -> Bool { pointee.given & (1 << field.rawValue) != 0 }
+
     /// Calls `body` with the field's bytes, read in place in the row; nil when not given. Only
     /// stored properties are read through `pointee`: a method called on it copied the whole value.
     func withBytes<R>(_ field: RowTexts.Field, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
-        guard pointee.given & (1 << field.rawValue) != 0 else { return nil }
+        guard has(field) else { return nil }
         let starts = UnsafeRawPointer(self) + MemoryLayout<RowTexts>.offset(of: \.starts)!
         let ends = UnsafeRawPointer(self) + MemoryLayout<RowTexts>.offset(of: \.ends)!
         let start = Int(starts.load(fromByteOffset: field.rawValue * 4, as: UInt32.self))
