@@ -207,7 +207,6 @@ struct FeeRowChecker: Sendable {
             let number = occupationTexts.resolve(bytes) { text in occupations.code(for: text).flatMap(codes.number).map(Int32.init) ?? -1 }
             if number >= 0 { parsed.occupation = UInt16(number) } else { unknownOccupation = bytes }
         }
-        // In the order of RowTexts.Field.
         parsed.texts.add(.agency, row[.agencyID]!)
         parsed.texts.add(.worker, row[.workerID]!)
         if let bytes = row[.employer] { parsed.texts.add(.employer, bytes) }

@@ -105,6 +105,7 @@ public final class CSVRowReader {
         self.path = path
         self.known = known
         values = .allocate(capacity: known.count)
+        values.initialize(repeating: nil)
         guard let header = try reader.next() else {
             throw IngestError.malformed(SourceLocation(file: path, line: 1), "the file is empty; expected a header row with \(required.joined(separator: ", "))")
         }
@@ -137,6 +138,7 @@ public final class CSVRowReader {
     private init(continuing reader: CSVReader, columns: [Int], known: [String]) {
         self.reader = reader; self.columns = columns; self.known = known; self.path = reader.path
         values = .allocate(capacity: known.count)
+        values.initialize(repeating: nil)
     }
 
     /// Calls `body` with every remaining row in order (lent by pointer), each first passed through
