@@ -337,11 +337,14 @@ public struct AuditPipeline: Sendable {
     /// - Parameter concurrently: each format on a core of its own (a single audit; a batch already
     ///   keeps the cores busy with agencies). Otherwise one reporter's files at a time, so that a
     ///   large agency's reports are not all in memory at once.
-    func write(_ report: AuditReport, reporters: [any Reporter], to folder: String, concurrently: Bool = false) throws(CommandFailure) -> [String] {
+    /// - Parameter writer: where a batch queues the files (written while it goes on); without
+    ///   one, each file is written before this returns.
+    func write(_ report: AuditReport, reporters: [any Reporter], to folder: String, concurrently: Bool = false,
+               writer: ReportWriter? = nil) throws(CommandFailure) -> [String] {
         guard concurrently && reporters.count > 1 else {
             var written: [String] = []
             for reporter in reporters {
-                for file in reporter.files(for: report) { written.append(try write(file, to: folder)) }
+                for file in reporter.files(for: report) { written.append(try write(file, to: folder, writer: writer)) }
             }
             return written
         }
@@ -356,15 +359,20 @@ public struct AuditPipeline: Sendable {
         return written
     }
 
-    /// Writes one report file into `folder`, created when missing; returns its path.
-    func write(_ file: ReportFile, to folder: String) throws(CommandFailure) -> String {
+    /// Writes one report file into `folder`, created when missing (or queues it with `writer`);
+    /// returns its path.
+    func write(_ file: ReportFile, to folder: String, writer: ReportWriter? = nil) throws(CommandFailure) -> String {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
             throw CommandFailure(.unreadable, "\(folder): error: cannot create the output folder")
         }
         let path = folder.appendingPath(file.name)
-        guard Self.replace(path, with: file.bytes) else { throw CommandFailure(.unreadable, "\(path): error: cannot write the report") }
+        if let writer {
+            writer.write(file.bytes, to: path)
+        } else if !Self.replace(path, with: file.bytes) {
+            throw CommandFailure(.unreadable, "\(path): error: cannot write the report")
+        }
         return path
     }
 

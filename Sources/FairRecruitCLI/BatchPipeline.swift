@@ -42,24 +42,31 @@ extension AuditPipeline {
         let agencies = loaded.submittingAgencies
         progress?.loaded(files: loaded.files, agencies: agencies.count, records: loaded.fees.count)
 
-        let outcomes = try Self.concurrently(agencies, jobs: batch.jobs) { agency throws(CommandFailure) -> AgencyOutcome in
-            let report: AuditReport
-            if let history = config.history {
-                report = try Self.recording(in: history, agency: agency, asOf: config.asOf) { memory in
-                    let report = loaded.report(for: agency, memory: memory, batch: true)
-                    return (report.result, JSONReporter().render(report), report)
+        let writer = ReportWriter()
+        let audited = Result { () throws(CommandFailure) in
+            try Self.concurrently(agencies, jobs: batch.jobs) { agency throws(CommandFailure) -> AgencyOutcome in
+                let report: AuditReport
+                if let history = config.history {
+                    report = try Self.recording(in: history, agency: agency, asOf: config.asOf) { memory in
+                        let report = loaded.report(for: agency, memory: memory, batch: true)
+                        return (report.result, JSONReporter().render(report), report)
+                    }
+                } else {
+                    report = loaded.report(for: agency, memory: config.waivers != nil ? AuditMemory() : nil, batch: true)
                 }
-            } else {
-                report = loaded.report(for: agency, memory: config.waivers != nil ? AuditMemory() : nil, batch: true)
+                let written = try write(report, reporters: loaded.reporters, to: config.output.appendingPath("agencies").appendingPath(agency), writer: writer)
+                let (status, breaches) = Self.thresholds(report.result, config)
+                let summary = AgencySummary(report.result, name: report.agencyName, submission: loaded.submission(of: agency),
+                                            licence: loaded.registry?.lookup(agency) ?? .noRegistry, includeUnverified: config.includeUnverified)
+                progress?.audited(records: report.result.fees.records)
+                return AgencyOutcome(summary: summary, status: status, warnings: Self.waiverWarnings(report.result) + breaches,
+                                     files: written.map { ($0 as NSString).lastPathComponent })
             }
-            let written = try write(report, reporters: loaded.reporters, to: config.output.appendingPath("agencies").appendingPath(agency))
-            let (status, breaches) = Self.thresholds(report.result, config)
-            let summary = AgencySummary(report.result, name: report.agencyName, submission: loaded.submission(of: agency),
-                                        licence: loaded.registry?.lookup(agency) ?? .noRegistry, includeUnverified: config.includeUnverified)
-            progress?.audited(records: report.result.fees.records)
-            return AgencyOutcome(summary: summary, status: status, warnings: Self.waiverWarnings(report.result) + breaches,
-                                 files: written.map { ($0 as NSString).lastPathComponent })
         }
+        // Every queued report is on disk before anything fails or goes on.
+        let reportsWritten = Result { () throws(CommandFailure) in try writer.finish() }
+        let outcomes = try audited.get()
+        try reportsWritten.get()
         progress?.finish()
 
         let submitted = Set(agencies)

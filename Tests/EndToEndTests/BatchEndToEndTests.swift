@@ -56,6 +56,23 @@ import Testing
         #expect(corridors.map { $0["costToWageMedian"] as? Double } == [0.2, 2])
     }
 
+    /// Reports are written on a thread of their own while later agencies are audited: a report
+    /// that cannot be written still stops the batch with 66 and its path, after every other
+    /// report is on disk, with no portfolio and no temporary file left.
+    @Test func anAgencysReportThatCannotBeWrittenExitsSixtySixNamingIt() throws {
+        let out = Tool.temporaryFolder("batch-unwritable")
+        // Tests may run as root, who may write anywhere: a folder stands where the report must be.
+        try FileManager.default.createDirectory(atPath: out + "/agencies/AG-3/report.json", withIntermediateDirectories: true)
+        let result = try Self.batch([], output: out)
+        #expect(result.status == 66)
+        #expect(result.stderr.contains("\(out)/agencies/AG-3/report.json: error: cannot write the report"))
+        let files = try Self.tree(out)
+        #expect(files.keys.filter { !$0.hasPrefix("agencies/AG-3/") }.sorted() == ["AG-1", "AG-2", "AG-4", "AG-6"].flatMap {
+            ["agencies/\($0)/report.json", "agencies/\($0)/report.md"]
+        })
+        #expect(files.keys.filter { $0.hasPrefix("agencies/AG-3/") } == ["agencies/AG-3/report.md"])
+    }
+
     @Test func theSameInputsGiveByteIdenticalFilesWhateverTheJobs() throws {
         let one = Tool.temporaryFolder("jobs1"), four = Tool.temporaryFolder("jobs4")
         #expect(try Self.batch(["--format", "json,md,html,csv", "--jobs", "1"], output: one).status == 0)
