@@ -162,7 +162,9 @@ public final class CSVReader {
     /// Moves the unread bytes to the front and appends the next chunk; marks the end of the file.
     private func refill() throws(IngestError) {
         if start > 0 { buffer.removeSubrange(0..<start); consumed += start; start = 0 }
-        if let chunk = try stream.next() { buffer.append(contentsOf: chunk) } else { atEndOfFile = true }
+        guard let chunk = try stream.next() else { atEndOfFile = true; return }
+        // Taken as it is when nothing is left over, as for a whole segment: no copy of its bytes.
+        if buffer.isEmpty { buffer = chunk } else { buffer.append(contentsOf: chunk) }
     }
 
     /// Scans one record starting at `start`; nil when it runs past the buffer before the end of the

@@ -156,8 +156,8 @@ public final class CSVRowReader {
             return
         }
         let (columns, known, path) = (self.columns, self.known, self.path)
-        let pipeline = SegmentPipeline<Row>(Segmenter(stream: rest.stream, leftover: rest.bytes, segmentSize: segmentSize) { _, _ in true }) { segment in
-            Self.parse(segment, columns: columns, known: known, path: path, check: checking())
+        let pipeline = SegmentPipeline<Row>(Segmenter(stream: rest.stream, leftover: rest.bytes, segmentSize: segmentSize) { _, _ in true }) { segment, rows in
+            Self.parse(segment, into: rows, columns: columns, known: known, path: path, check: checking())
         }
         defer { pipeline.close() }
         var lineOffset = rest.line - 1
@@ -178,8 +178,9 @@ public final class CSVRowReader {
     }
 
     /// The rows of one segment (lines counted from its start).
-    private static func parse<Row>(_ segment: Segment, columns: [Int], known: [String], path: String, check: (RawRow) -> Row) -> RowBatch<Row> {
-        let batch = RowBatch<Row>(segment: segment)
+    private static func parse<Row>(_ segment: Segment, into rows: [Row], columns: [Int], known: [String], path: String,
+                                   check: (RawRow) -> Row) -> RowBatch<Row> {
+        let batch = RowBatch<Row>(segment: segment, rows: rows)
         let reader = CSVReader(source: OneChunk(segment.bytes), path: path, endsMidFile: !segment.isLast)
         let rows = CSVRowReader(continuing: reader, columns: columns, known: known)
         do {

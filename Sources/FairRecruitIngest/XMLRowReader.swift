@@ -78,8 +78,8 @@ public final class XMLRowReader {
         let stream = try ByteStream(path: path)
         stream.progress = progress
         let segmenter = Segmenter(stream: stream, leftover: [], segmentSize: segmentSize, isCut: Self.startsWithFee)
-        let pipeline = SegmentPipeline<Row>(segmenter) { segment in
-            Self.parse(segment, reader: XMLRowReader(path: path, kind: .feeRecords, known: known), check: checking())
+        let pipeline = SegmentPipeline<Row>(segmenter) { segment, rows in
+            Self.parse(segment, into: rows, reader: XMLRowReader(path: path, kind: .feeRecords, known: known), check: checking())
         }
         defer { pipeline.close() }
         var linesBefore = 0
@@ -120,8 +120,8 @@ public final class XMLRowReader {
     }
 
     /// The rows of one segment (lines counted from its start, plus one after the first segment).
-    private static func parse<Row>(_ segment: Segment, reader: XMLRowReader, check: @escaping (RawRow) -> Row) -> RowBatch<Row> {
-        let batch = RowBatch<Row>(segment: segment)
+    private static func parse<Row>(_ segment: Segment, into rows: [Row], reader: XMLRowReader, check: @escaping (RawRow) -> Row) -> RowBatch<Row> {
+        let batch = RowBatch<Row>(segment: segment, rows: rows)
         batch.lines = segment.lineFeeds
         let parser: SAXParser
         do {
