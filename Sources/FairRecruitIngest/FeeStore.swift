@@ -42,15 +42,50 @@ public struct FeeStore: Sendable {
     /// An agency's accepted records, in input order.
     public func records(of agency: String) -> [FeeRecord] {
         guard let index = agencyIndex[agency] else { return [] }
-        var recent = RecentTexts()
-        return byAgency[Int(index)].map { record(at: Int($0), recent: &recent) }
+        var texts = AgencyTexts(agency: agency, of: self)
+        return byAgency[Int(index)].map { record(at: Int($0), texts: &texts) }
     }
 
-    /// The worker and employer texts last rebuilt: an agency's records come a placement at a time,
-    /// so most records reuse them instead of decoding them again.
-    struct RecentTexts {
+    /// The texts one agency's records are rebuilt with.
+    ///
+    /// Texts longer than 15 bytes live on the heap, and each copy or release of a record retains
+    /// or releases them. Shared with the agencies audited on other threads (the file name above
+    /// all, in every record), their reference counts were cache lines the cores fought over: each
+    /// agency gets copies of its own (perf, 10M-record batch: a seventh fewer samples in
+    /// swift_retain and swift_release during the audits).
+    struct AgencyTexts {
+        let agency: String
+        /// By file number.
+        let files: [String]
+        /// By code number.
+        let codes: [String]
+        /// The file of the last record rebuilt: an agency's records come in input order, so a
+        /// record's file is this one or a later one.
+        var file = 0
+        /// The worker and employer of the last record: an agency's records come a placement at a
+        /// time, so most records reuse them instead of decoding them again.
         var worker: (id: Int32, text: String) = (-1, "")
         var employer: (id: Int32, text: String) = (-1, "")
+
+        init(agency: String, of store: FeeStore) {
+            self.agency = Self.own(agency)
+            files = store.files.map(Self.own)
+            codes = (0..<store.codes.count).map { Self.own(store.codes.text(UInt16($0))) }
+        }
+
+        /// `text`, with storage of its own when it has any (up to 15 bytes it is kept inline).
+        static func own(_ text: String) -> String {
+            guard text.utf8.count > 15 else { return text }
+            var text = text
+            return text.withUTF8 { String(decoding: $0, as: UTF8.self) }
+        }
+
+        /// The file a record was read from: the last one that starts at or before its ordinal (files
+        /// with no record start where the next one does). Called in input order.
+        mutating func file(of ordinal: Int, in store: FeeStore) -> String {
+            while file + 1 < files.count && store.fileStarts[file + 1] <= ordinal { file += 1 }
+            return files[file]
+        }
     }
 
     /// The agencies with accepted records, in first-seen order.
@@ -129,36 +164,37 @@ public struct FeeStore: Sendable {
     /// The record id a record's `repays` names, or -1.
     func repays(of ordinal: Int) -> Int32 { self[ordinal].gives(.repays) ? repaid[Int32(ordinal)]! : -1 }
 
-    func record(at ordinal: Int, recent: inout RecentTexts) -> FeeRecord {
+    func record(at ordinal: Int, texts: inout AgencyTexts) -> FeeRecord {
         let fee = self[ordinal]
         let repays = repays(of: ordinal)
         let placement = placements[Int(fee.placement)]
-        if recent.worker.id != placement.worker { recent.worker = (placement.worker, workers.string(placement.worker)) }
-        if fee.employer >= 0 && recent.employer.id != fee.employer {
-            recent.employer = (fee.employer, employers.string(fee.employer))
+        if texts.worker.id != placement.worker { texts.worker = (placement.worker, workers.string(placement.worker)) }
+        if fee.employer >= 0 && texts.employer.id != fee.employer {
+            texts.employer = (fee.employer, employers.string(fee.employer))
         }
         let refund = fee.gives(.refund) ? refunds[Int32(ordinal)] : nil
         let wage = fee.gives(.wage) ? placement.wage : nil
         // One initializer call with every field: setting the optional fields afterwards copied
         // and destroyed the whole record (a third of this function, callgrind).
         return FeeRecord(
-            agencyID: agencies[Int(placement.agency)], workerID: recent.worker.text,
-            origin: codes.text(placement.origin), destination: codes.text(placement.destination),
-            category: codes.text(fee.category),
+            agencyID: texts.agency, workerID: texts.worker.text,
+            origin: texts.codes[Int(placement.origin)], destination: texts.codes[Int(placement.destination)],
+            category: texts.codes[Int(fee.category)],
             amount: fee.amount == Int64.min ? largeAmounts[Int32(ordinal)]! : ExactDecimal(scaled: Int128(fee.amount)),
-            currency: codes.text(fee.currency), paidBy: StoredFee.payers[Int(fee.paidBy)], paidOn: Day(ordinal: Int(fee.paidOn)),
+            currency: texts.codes[Int(fee.currency)], paidBy: StoredFee.payers[Int(fee.paidBy)],
+            paidOn: Day(ordinal: Int(fee.paidOn)),
             method: fee.method > 0 ? StoredFee.methods[Int(fee.method) - 1] : nil,
             receipt: fee.receipt > 0 ? fee.receipt == 2 : nil,
             refundedAmount: refund?.amount ?? .zero, refundedOn: refund.map { Day(ordinal: Int($0.on)) },
-            monthlyWage: wage, wageCurrency: wage == nil ? nil : codes.text(placement.wageCurrency),
+            monthlyWage: wage, wageCurrency: wage == nil ? nil : texts.codes[Int(placement.wageCurrency)],
             contractMonths: fee.gives(.contractMonths) ? Int(placement.contractMonths) : nil,
             contractSignedOn: fee.gives(.contractSigned) ? Day(ordinal: Int(placement.contractSigned)) : nil,
-            occupation: fee.gives(.occupation) ? codes.text(placement.occupation) : nil,
+            occupation: fee.gives(.occupation) ? texts.codes[Int(placement.occupation)] : nil,
             sector: fee.sector >= 0 ? sectors.string(fee.sector) : nil,
-            employer: fee.employer >= 0 ? recent.employer.text : nil,
+            employer: fee.employer >= 0 ? texts.employer.text : nil,
             recordID: fee.recordID >= 0 ? recordIDs.string(fee.recordID) : nil,
             repays: repays >= 0 ? recordIDs.string(repays) : nil,
-            location: location(of: ordinal))
+            location: SourceLocation(file: texts.file(of: ordinal, in: self), line: Int(fee.line)))
     }
 }
 
