@@ -57,8 +57,8 @@ public struct FeeStore: Sendable {
         let agency: String
         /// By file number.
         let files: [String]
-        /// By code number.
-        let codes: [String]
+        /// The codes longer than 15 bytes used so far (a few occupations and categories).
+        var longCodes: [(number: UInt16, text: String)] = []
         /// The file of the last record rebuilt: an agency's records come in input order, so a
         /// record's file is this one or a later one.
         var file = 0
@@ -70,7 +70,6 @@ public struct FeeStore: Sendable {
         init(agency: String, of store: FeeStore) {
             self.agency = Self.own(agency)
             files = store.files.map(Self.own)
-            codes = (0..<store.codes.count).map { Self.own(store.codes.text(UInt16($0))) }
         }
 
         /// `text`, with storage of its own when it has any (up to 15 bytes it is kept inline).
@@ -78,6 +77,20 @@ public struct FeeStore: Sendable {
             guard text.utf8.count > 15 else { return text }
             var text = text
             return text.withUTF8 { String(decoding: $0, as: UTF8.self) }
+        }
+
+        /// The text of a code. Inlined: a call for each of a record's five or so codes was an
+        /// eighth of rebuilding it (callgrind).
+        @inline(__always)
+        mutating func code(_ number: UInt16, in table: CodeTable) -> String {
+            let text = table.text(number)
+            return text.utf8.count > 15 ? longCode(number, text) : text
+        }
+
+        private mutating func longCode(_ number: UInt16, _ text: String) -> String {
+            if let known = longCodes.first(where: { $0.number == number }) { return known.text }
+            longCodes.append((number, Self.own(text)))
+            return longCodes[longCodes.count - 1].text
         }
 
         /// The file a record was read from: the last one that starts at or before its ordinal (files
@@ -178,18 +191,18 @@ public struct FeeStore: Sendable {
         // and destroyed the whole record (a third of this function, callgrind).
         return FeeRecord(
             agencyID: texts.agency, workerID: texts.worker.text,
-            origin: texts.codes[Int(placement.origin)], destination: texts.codes[Int(placement.destination)],
-            category: texts.codes[Int(fee.category)],
+            origin: texts.code(placement.origin, in: codes), destination: texts.code(placement.destination, in: codes),
+            category: texts.code(fee.category, in: codes),
             amount: fee.amount == Int64.min ? largeAmounts[Int32(ordinal)]! : ExactDecimal(scaled: Int128(fee.amount)),
-            currency: texts.codes[Int(fee.currency)], paidBy: StoredFee.payers[Int(fee.paidBy)],
+            currency: texts.code(fee.currency, in: codes), paidBy: StoredFee.payers[Int(fee.paidBy)],
             paidOn: Day(ordinal: Int(fee.paidOn)),
             method: fee.method > 0 ? StoredFee.methods[Int(fee.method) - 1] : nil,
             receipt: fee.receipt > 0 ? fee.receipt == 2 : nil,
             refundedAmount: refund?.amount ?? .zero, refundedOn: refund.map { Day(ordinal: Int($0.on)) },
-            monthlyWage: wage, wageCurrency: wage == nil ? nil : texts.codes[Int(placement.wageCurrency)],
+            monthlyWage: wage, wageCurrency: wage == nil ? nil : texts.code(placement.wageCurrency, in: codes),
             contractMonths: fee.gives(.contractMonths) ? Int(placement.contractMonths) : nil,
             contractSignedOn: fee.gives(.contractSigned) ? Day(ordinal: Int(placement.contractSigned)) : nil,
-            occupation: fee.gives(.occupation) ? texts.codes[Int(placement.occupation)] : nil,
+            occupation: fee.gives(.occupation) ? texts.code(placement.occupation, in: codes) : nil,
             sector: fee.sector >= 0 ? sectors.string(fee.sector) : nil,
             employer: fee.employer >= 0 ? texts.employer.text : nil,
             recordID: fee.recordID >= 0 ? recordIDs.string(fee.recordID) : nil,
