@@ -62,10 +62,11 @@ public struct FeeStore: Sendable {
         /// The file of the last record rebuilt: an agency's records come in input order, so a
         /// record's file is this one or a later one.
         var file = 0
-        /// The worker and employer of the last record: an agency's records come a placement at a
-        /// time, so most records reuse them instead of decoding them again.
+        /// The worker, employer and sector of the last record: an agency's records come a
+        /// placement at a time, so most records reuse them instead of decoding them again.
         var worker: (id: Int32, text: String) = (-1, "")
         var employer: (id: Int32, text: String) = (-1, "")
+        var sector: (id: Int32, text: String) = (-1, "")
 
         init(agency: String, of store: FeeStore) {
             self.agency = Self.own(agency)
@@ -185,6 +186,7 @@ public struct FeeStore: Sendable {
         if fee.employer >= 0 && texts.employer.id != fee.employer {
             texts.employer = (fee.employer, employers.string(fee.employer))
         }
+        if fee.sector >= 0 && texts.sector.id != fee.sector { texts.sector = (fee.sector, sectors.string(fee.sector)) }
         let refund = fee.gives(.refund) ? refunds[Int32(ordinal)] : nil
         let wage = fee.gives(.wage) ? placement.wage : nil
         // One initializer call with every field: setting the optional fields afterwards copied
@@ -203,7 +205,7 @@ public struct FeeStore: Sendable {
             contractMonths: fee.gives(.contractMonths) ? Int(placement.contractMonths) : nil,
             contractSignedOn: fee.gives(.contractSigned) ? Day(ordinal: Int(placement.contractSigned)) : nil,
             occupation: fee.gives(.occupation) ? texts.code(placement.occupation, in: codes) : nil,
-            sector: fee.sector >= 0 ? sectors.string(fee.sector) : nil,
+            sector: fee.sector >= 0 ? texts.sector.text : nil,
             employer: fee.employer >= 0 ? texts.employer.text : nil,
             recordID: fee.recordID >= 0 ? recordIDs.string(fee.recordID) : nil,
             repays: repays >= 0 ? recordIDs.string(repays) : nil,
