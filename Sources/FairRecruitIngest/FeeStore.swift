@@ -57,8 +57,14 @@ public struct FeeStore: Sendable {
         let agency: String
         /// By file number.
         let files: [String]
-        /// The codes longer than 15 bytes used so far (a few occupations and categories).
-        var longCodes: [(number: UInt16, text: String)] = []
+        /// By code number: 0 until the agency first uses the code, then `shortCode`, or the place
+        /// + 1 in `longCodes` of the agency's copy of a code longer than 15 bytes (a few
+        /// occupations and categories). Looked up here rather than in the code table, so that
+        /// the table's long texts, shared by every agency, are not retained and released for
+        /// every record.
+        private var codeSlots: [UInt16]
+        private var longCodes: [String] = []
+        private static let shortCode = UInt16.max
         /// The file of the last record rebuilt: an agency's records come in input order, so a
         /// record's file is this one or a later one.
         var file = 0
@@ -71,6 +77,7 @@ public struct FeeStore: Sendable {
         init(agency: String, of store: FeeStore) {
             self.agency = Self.own(agency)
             files = store.files.map(Self.own)
+            codeSlots = Array(repeating: 0, count: store.codes.count)
         }
 
         /// `text`, with storage of its own when it has any (up to 15 bytes it is kept inline).
@@ -84,14 +91,22 @@ public struct FeeStore: Sendable {
         /// eighth of rebuilding it (callgrind).
         @inline(__always)
         mutating func code(_ number: UInt16, in table: CodeTable) -> String {
-            let text = table.text(number)
-            return text.utf8.count > 15 ? longCode(number, text) : text
+            switch codeSlots[Int(number)] {
+            case Self.shortCode: table.text(number)
+            case 0: firstUse(ofCode: number, in: table)
+            case let slot: longCodes[Int(slot) - 1]
+            }
         }
 
-        private mutating func longCode(_ number: UInt16, _ text: String) -> String {
-            if let known = longCodes.first(where: { $0.number == number }) { return known.text }
-            longCodes.append((number, Self.own(text)))
-            return longCodes[longCodes.count - 1].text
+        private mutating func firstUse(ofCode number: UInt16, in table: CodeTable) -> String {
+            let text = table.text(number)
+            guard text.utf8.count > 15 else {
+                codeSlots[Int(number)] = Self.shortCode
+                return text
+            }
+            longCodes.append(Self.own(text))
+            codeSlots[Int(number)] = UInt16(longCodes.count)
+            return longCodes[longCodes.count - 1]
         }
 
         /// The file a record was read from: the last one that starts at or before its ordinal (files
