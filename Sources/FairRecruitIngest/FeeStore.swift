@@ -42,15 +42,79 @@ public struct FeeStore: Sendable {
     /// An agency's accepted records, in input order.
     public func records(of agency: String) -> [FeeRecord] {
         guard let index = agencyIndex[agency] else { return [] }
-        var recent = RecentTexts()
-        return byAgency[Int(index)].map { record(at: Int($0), recent: &recent) }
+        var texts = AgencyTexts(agency: agency, of: self)
+        return byAgency[Int(index)].map { record(at: Int($0), texts: &texts) }
     }
 
-    /// The worker and employer texts last rebuilt: an agency's records come a placement at a time,
-    /// so most records reuse them instead of decoding them again.
-    struct RecentTexts {
+    /// The texts one agency's records are rebuilt with.
+    ///
+    /// Texts longer than 15 bytes live on the heap, and each copy or release of a record retains
+    /// or releases them. Shared with the agencies audited on other threads (the file name above
+    /// all, in every record), their reference counts were cache lines the cores fought over: each
+    /// agency gets copies of its own (perf, 10M-record batch: a seventh fewer samples in
+    /// swift_retain and swift_release during the audits).
+    struct AgencyTexts {
+        let agency: String
+        /// By file number.
+        let files: [String]
+        /// By code number: 0 until the agency first uses the code, then `shortCode`, or the place
+        /// + 1 in `longCodes` of the agency's copy of a code longer than 15 bytes (a few
+        /// occupations and categories). Looked up here rather than in the code table, so that
+        /// the table's long texts, shared by every agency, are not retained and released for
+        /// every record.
+        private var codeSlots: [UInt16]
+        private var longCodes: [String] = []
+        private static let shortCode = UInt16.max
+        /// The file of the last record rebuilt: an agency's records come in input order, so a
+        /// record's file is this one or a later one.
+        var file = 0
+        /// The worker, employer and sector of the last record: an agency's records come a
+        /// placement at a time, so most records reuse them instead of decoding them again.
         var worker: (id: Int32, text: String) = (-1, "")
         var employer: (id: Int32, text: String) = (-1, "")
+        var sector: (id: Int32, text: String) = (-1, "")
+
+        init(agency: String, of store: FeeStore) {
+            self.agency = Self.own(agency)
+            files = store.files.map(Self.own)
+            codeSlots = Array(repeating: 0, count: store.codes.count)
+        }
+
+        /// `text`, with storage of its own when it has any (up to 15 bytes it is kept inline).
+        static func own(_ text: String) -> String {
+            guard text.utf8.count > 15 else { return text }
+            var text = text
+            return text.withUTF8 { String(decoding: $0, as: UTF8.self) }
+        }
+
+        /// The text of a code. Inlined: a call for each of a record's five or so codes was an
+        /// eighth of rebuilding it (callgrind).
+        @inline(__always)
+        mutating func code(_ number: UInt16, in table: CodeTable) -> String {
+            switch codeSlots[Int(number)] {
+            case Self.shortCode: table.text(number)
+            case 0: firstUse(ofCode: number, in: table)
+            case let slot: longCodes[Int(slot) - 1]
+            }
+        }
+
+        private mutating func firstUse(ofCode number: UInt16, in table: CodeTable) -> String {
+            let text = table.text(number)
+            guard text.utf8.count > 15 else {
+                codeSlots[Int(number)] = Self.shortCode
+                return text
+            }
+            longCodes.append(Self.own(text))
+            codeSlots[Int(number)] = UInt16(longCodes.count)
+            return longCodes[longCodes.count - 1]
+        }
+
+        /// The file a record was read from: the last one that starts at or before its ordinal (files
+        /// with no record start where the next one does). Called in input order.
+        mutating func file(of ordinal: Int, in store: FeeStore) -> String {
+            while file + 1 < files.count && store.fileStarts[file + 1] <= ordinal { file += 1 }
+            return files[file]
+        }
     }
 
     /// The agencies with accepted records, in first-seen order.
@@ -136,36 +200,38 @@ public struct FeeStore: Sendable {
     /// The record id a record's `repays` names, or -1.
     func repays(of ordinal: Int) -> Int32 { self[ordinal].gives(.repays) ? repaid[Int32(ordinal)]! : -1 }
 
-    func record(at ordinal: Int, recent: inout RecentTexts) -> FeeRecord {
+    func record(at ordinal: Int, texts: inout AgencyTexts) -> FeeRecord {
         let fee = self[ordinal]
         let repays = repays(of: ordinal)
         let placement = placements[Int(fee.placement)]
-        if recent.worker.id != placement.worker { recent.worker = (placement.worker, workers.string(placement.worker)) }
-        if fee.employer >= 0 && recent.employer.id != fee.employer {
-            recent.employer = (fee.employer, employers.string(fee.employer))
+        if texts.worker.id != placement.worker { texts.worker = (placement.worker, workers.string(placement.worker)) }
+        if fee.employer >= 0 && texts.employer.id != fee.employer {
+            texts.employer = (fee.employer, employers.string(fee.employer))
         }
+        if fee.sector >= 0 && texts.sector.id != fee.sector { texts.sector = (fee.sector, sectors.string(fee.sector)) }
         let refund = fee.gives(.refund) ? refunds[Int32(ordinal)] : nil
         let wage = fee.gives(.wage) ? placement.wage : nil
         // One initializer call with every field: setting the optional fields afterwards copied
         // and destroyed the whole record (a third of this function, callgrind).
         return FeeRecord(
-            agencyID: agencies[Int(placement.agency)], workerID: recent.worker.text,
-            origin: codes.text(placement.origin), destination: codes.text(placement.destination),
-            category: codes.text(fee.category),
+            agencyID: texts.agency, workerID: texts.worker.text,
+            origin: texts.code(placement.origin, in: codes), destination: texts.code(placement.destination, in: codes),
+            category: texts.code(fee.category, in: codes),
             amount: fee.amount == Int64.min ? largeAmounts[Int32(ordinal)]! : ExactDecimal(scaled: Int128(fee.amount)),
-            currency: codes.text(fee.currency), paidBy: StoredFee.payers[Int(fee.paidBy)], paidOn: Day(ordinal: Int(fee.paidOn)),
+            currency: texts.code(fee.currency, in: codes), paidBy: StoredFee.payers[Int(fee.paidBy)],
+            paidOn: Day(ordinal: Int(fee.paidOn)),
             method: fee.method > 0 ? StoredFee.methods[Int(fee.method) - 1] : nil,
             receipt: fee.receipt > 0 ? fee.receipt == 2 : nil,
             refundedAmount: refund?.amount ?? .zero, refundedOn: refund.map { Day(ordinal: Int($0.on)) },
-            monthlyWage: wage, wageCurrency: wage == nil ? nil : codes.text(placement.wageCurrency),
+            monthlyWage: wage, wageCurrency: wage == nil ? nil : texts.code(placement.wageCurrency, in: codes),
             contractMonths: fee.gives(.contractMonths) ? Int(placement.contractMonths) : nil,
             contractSignedOn: fee.gives(.contractSigned) ? Day(ordinal: Int(placement.contractSigned)) : nil,
-            occupation: fee.gives(.occupation) ? codes.text(placement.occupation) : nil,
-            sector: fee.sector >= 0 ? sectors.string(fee.sector) : nil,
-            employer: fee.employer >= 0 ? recent.employer.text : nil,
+            occupation: fee.gives(.occupation) ? texts.code(placement.occupation, in: codes) : nil,
+            sector: fee.sector >= 0 ? texts.sector.text : nil,
+            employer: fee.employer >= 0 ? texts.employer.text : nil,
             recordID: fee.recordID >= 0 ? recordIDs.string(fee.recordID) : nil,
             repays: repays >= 0 ? recordIDs.string(repays) : nil,
-            location: location(of: ordinal))
+            location: SourceLocation(file: texts.file(of: ordinal, in: self), line: Int(fee.line)))
     }
 }
 
