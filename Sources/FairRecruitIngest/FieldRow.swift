@@ -181,8 +181,11 @@ public final class CSVRowReader {
     private static func parse<Row>(_ segment: Segment, into rows: [Row], columns: [Int], known: [String], path: String,
                                    check: (RawRow) -> Row) -> RowBatch<Row> {
         let batch = RowBatch<Row>(segment: segment, rows: rows)
-        let reader = CSVReader(source: OneChunk(segment.bytes), path: path, endsMidFile: !segment.isLast)
-        let rows = CSVRowReader(continuing: reader, columns: columns, known: known)
+        // Copies of the segment's own: every row retains and releases the path and the column
+        // map, and shared by the threads parsing at once, their reference counts were cache lines
+        // the cores fought over.
+        let reader = CSVReader(source: OneChunk(segment.bytes), path: String(decoding: Array(path.utf8), as: UTF8.self), endsMidFile: !segment.isLast)
+        let rows = CSVRowReader(continuing: reader, columns: columns.map { $0 }, known: known)
         do {
             while try rows.nextRow({ batch.rows.append(check($0)) }) {}
         } catch {
