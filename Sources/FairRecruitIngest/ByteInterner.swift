@@ -126,7 +126,7 @@ struct ByteInterner: Sendable {
 
     private mutating func rehash(bits: Int) {
         slotBits = bits
-        var grown = [UInt64](repeating: 0, count: 1 << slotBits)
+        var grown = Self.emptySlots(1 << slotBits)
         let mask = grown.count - 1
         for entry in slots where entry != 0 {
             var slot = Self.home(entry, bits: slotBits)
@@ -153,6 +153,24 @@ struct ByteInterner: Sendable {
                 while slots[slot] != 0 { slot = (slot + 1) & (slots.count - 1) }
                 slots[slot] = hash & 0xFFFF_FFFF_0000_0000 | UInt64(id + 1)
             }
+        }
+    }
+
+    /// A table of empty slots. One of millions of record ids is far larger than what the
+    /// processor's address translation caches cover in 4 KiB pages, so nearly every probe also
+    /// missed there, and a prefetch that misses there waits (perf: the look-ahead and the probe
+    /// stalled on their one load, 13% of a 10M batch's samples). A table of 8 MiB or more asks
+    /// for 2 MiB pages.
+    private static func emptySlots(_ count: Int) -> [UInt64] {
+        [UInt64](unsafeUninitializedCapacity: count) { buffer, initialized in
+            #if os(Linux)
+            let hugePage = 2 << 20
+            let start = (Int(bitPattern: buffer.baseAddress) + hugePage - 1) / hugePage * hugePage
+            let end = (Int(bitPattern: buffer.baseAddress) + count * 8) / hugePage * hugePage
+            if count * 8 >= 8 << 20 && end > start { madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_HUGEPAGE) }
+            #endif
+            buffer.initialize(repeating: 0)
+            initialized = count
         }
     }
 
