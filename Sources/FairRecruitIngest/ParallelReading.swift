@@ -266,7 +266,7 @@ final class RowBatch<Row>: @unchecked Sendable {
     /// Rows are lent in place, by pointer: passed as values, each was copied four times (a fee
     /// row is about 300 bytes; callgrind).
     func handOver(ahead: (UnsafePointer<Row>) -> Void, _ body: (UnsafePointer<Row>) -> Void) {
-        let distance = 16
+        let distance = 32
         rows.withUnsafeBufferPointer { rows in
             guard let first = rows.baseAddress else { return }
             for i in 0..<min(distance, rows.count) { ahead(first + i) }
