@@ -53,6 +53,8 @@ public final class CSVReader {
     private var fields = UnsafeMutableBufferPointer<CSVField>.allocate(capacity: 32)
     private var fieldCount = 0
     private var unescaped: [UInt8] = []
+    /// Whether ``scanPlain(_:)`` is tried before ``scan(_:)``; off only in tests, to compare the two.
+    var triesPlainScan = true
 
     /// Reading a segment of a file (``ParallelReading``): a record still open at the end of the
     /// bytes is not the file's last but continues in the next segment; reading stops before it.
@@ -149,7 +151,10 @@ public final class CSVReader {
                 try refill()
                 continue
             }
-            if let scan = try buffer.withUnsafeBufferPointer({ bytes throws(IngestError) in try scan(bytes) }) { return scan }
+            if let scan = try buffer.withUnsafeBufferPointer({ bytes throws(IngestError) -> Scan? in
+                if triesPlainScan, let plain = scanPlain(bytes) { return plain }
+                return try scan(bytes)
+            }) { return scan }
             if atEndOfFile {   // only when the bytes end mid-file: a record continues in the next segment
                 openRecord = (consumed + start, line, column)
                 start = buffer.count
@@ -167,6 +172,79 @@ public final class CSVReader {
         if buffer.isEmpty { buffer = chunk } else { buffer.append(contentsOf: chunk) }
     }
 
+    /// `fields` moved to a buffer twice as large.
+    private static func doubled(_ fields: UnsafeMutableBufferPointer<CSVField>) -> UnsafeMutableBufferPointer<CSVField> {
+        let grown = UnsafeMutableBufferPointer<CSVField>.allocate(capacity: 2 * fields.count)
+        _ = grown.initialize(fromContentsOf: fields)
+        fields.deallocate()
+        return grown
+    }
+
+    /// Scans the common record, eight bytes at a time: ASCII fields without quotes or carriage
+    /// returns, ended by a line feed within the buffer. Nil for any other record (or when fewer
+    /// than eight bytes are left to load), which ``scan(_:)`` then reads from its start.
+    ///
+    /// The byte-by-byte scan spends ~35 instructions a field on its checks, plus ~5 a byte
+    /// (callgrind on 100K rows of 19 fields in ~113 bytes: scan 1,512 → 972 instructions a row).
+    private func scanPlain(_ bytes: UnsafeBufferPointer<UInt8>) -> Scan? {
+        guard let base = bytes.baseAddress else { return nil }
+        var fields = self.fields
+        defer { self.fields = fields }
+        var count = 0
+        var fieldStart = start
+        var p = start
+        let lastLoad = bytes.count &- 8
+        while p <= lastLoad {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self))
+            var commas = Self.matches(word, UInt8(ascii: ","))
+            var lineFeeds: UInt64 = 0
+            // Bytes below "-" other than commas (line feeds, spaces) or ≥ 0x80 are rare: only then is
+            // the word searched for line feeds, and for what needs the full scan.
+            if Self.belowHyphenOrNonASCII(word) != commas {
+                if (word | Self.matches(word, UInt8(ascii: "\"")) | Self.matches(word, 0x0D)) & Self.highBits != 0 { return nil }
+                lineFeeds = Self.matches(word, 0x0A)
+                if lineFeeds != 0 { commas &= (lineFeeds & (0 &- lineFeeds)) &- 1 }   // those before the first line feed
+            }
+            if fields.count &- count < 8 { fields = Self.doubled(fields) }   // room for a word's fields
+            while commas != 0 {
+                let comma = p &+ commas.trailingZeroBitCount >> 3
+                fields[count] = (fieldStart, comma, false)
+                count &+= 1
+                fieldStart = comma &+ 1
+                commas &= commas &- 1
+            }
+            if lineFeeds != 0 {
+                let lineFeed = p &+ lineFeeds.trailingZeroBitCount >> 3
+                fields[count] = (fieldStart, lineFeed, false)
+                fieldCount = count &+ 1
+                let scan = Scan(line: line, end: lineFeed &+ 1, problem: nil, quoted: false)
+                line += 1
+                column = 1
+                return scan
+            }
+            p &+= 8
+        }
+        return nil
+    }
+
+    private static let highBits: UInt64 = 0x8080_8080_8080_8080
+    private static let lowBits: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+
+    /// The high bit of each byte of `word` equal to `byte`, and of no other: a byte XOR `byte` is
+    /// zero when neither its low seven bits plus 0x7F (which never carries out of the byte) nor
+    /// the byte itself has the high bit set.
+    private static func matches(_ word: UInt64, _ byte: UInt8) -> UInt64 {
+        let difference = word ^ (0x0101_0101_0101_0101 &* UInt64(byte))
+        return ~(((difference & lowBits) &+ lowBits) | difference) & highBits
+    }
+
+    /// The high bit of each byte of `word` below "-" (0x2D) or ≥ 0x80, and of no other when every
+    /// byte is ASCII (adding 0x53 then carries into the high bit of a byte from 0x2D up, never
+    /// into the next byte); a byte ≥ 0x80 always has its own.
+    private static func belowHyphenOrNonASCII(_ word: UInt64) -> UInt64 {
+        (word | ~(word &+ 0x5353_5353_5353_5353)) & highBits
+    }
+
     /// Scans one record starting at `start`; nil when it runs past the buffer before the end of the
     /// file (nothing is changed then, so the scan can start again after a refill).
     private func scan(_ bytes: UnsafeBufferPointer<UInt8>) throws(IngestError) -> Scan? {
@@ -179,12 +257,7 @@ public final class CSVReader {
         var quoted = false
         defer { self.fields = fields; fieldCount = count }
         func append(_ field: CSVField) {
-            if count == fields.count {
-                let grown = UnsafeMutableBufferPointer<CSVField>.allocate(capacity: 2 * count)
-                _ = grown.initialize(fromContentsOf: fields)
-                fields.deallocate()
-                fields = grown
-            }
+            if count == fields.count { fields = Self.doubled(fields) }
             fields[count] = field
             count += 1
         }
