@@ -104,8 +104,6 @@ public final class CSVRowReader {
         reader = try CSVReader(path: path, progress: progress)
         self.path = path
         self.known = known
-        values = .allocate(capacity: known.count)
-        values.initialize(repeating: nil)
         guard let header = try reader.next() else {
             throw IngestError.malformed(SourceLocation(file: path, line: 1), "the file is empty; expected a header row with \(required.joined(separator: ", "))")
         }
@@ -130,6 +128,9 @@ public final class CSVRowReader {
                                         "missing required column\(missing.count > 1 ? "s" : "") \(hints.joined(separator: ", "))")
         }
         self.columns = columns
+        // Allocated once nothing can throw: the deinit that frees it does not run for an init that threw.
+        values = .allocate(capacity: known.count)
+        values.initialize(repeating: nil)
     }
 
     deinit { values.deallocate() }
