@@ -23,6 +23,7 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 scripts/generate-fees.py "$records" csv "$work/fees.csv" "$agencies"
+sync   # the generated file on disk first: its write-back would otherwise compete with the runs measured
 swift build -c release --product fairrecruit >/dev/null
 cat > "$work/reference.py" <<'PY'
 import sys

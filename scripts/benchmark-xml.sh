@@ -9,6 +9,7 @@ records=${1:-1000000}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 scripts/generate-fees.py "$records" xml "$work/fees.xml"
+sync   # the generated file on disk first: its write-back would otherwise compete with the runs measured
 swift build -c release --product fairrecruit >/dev/null
 measure() { # label, command...: prints "label seconds peak_kib"
   local label=$1; shift

@@ -3,9 +3,10 @@ import Testing
 @testable import FairRecruitCLI
 
 @Suite struct ReportFileWritingTests {
-    /// Sizes below and above `DirectWrite.threshold`, on and off a block boundary: large files go
-    /// around the page cache (padded to whole blocks, then cut back), small ones as usual.
-    @Test(arguments: [0, 1, 4_095, DirectWrite.threshold - 1, DirectWrite.threshold, DirectWrite.threshold + 4_096, 1_000_003])
+    /// Sizes below and above `DirectWrite.threshold`, on and off a block boundary, and of several
+    /// 4 MiB pieces: large files go around the page cache (padded to whole blocks, then cut back),
+    /// small ones as usual.
+    @Test(arguments: [0, 1, 4_095, DirectWrite.threshold - 1, DirectWrite.threshold, DirectWrite.threshold + 4_096, 1_000_003, 9 << 20, (9 << 20) + 3])
     func aReportFileHoldsExactlyItsBytesAndNothingIsLeftBeside(size: Int) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fairrecruit-write-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
