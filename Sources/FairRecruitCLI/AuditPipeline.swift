@@ -56,6 +56,7 @@ public struct AuditPipeline: Sendable {
 
     /// Exchange rates from `--rates`, else the library's table.
     public func loadRates(_ path: String?) throws(CommandFailure) -> ExchangeRates {
+        try layout.requireLibrary()
         do {
             return try ExchangeRatesReader.read(path ?? layout.standards.appendingPath("exchange-rates.csv"))
         } catch {

@@ -22,6 +22,7 @@ extension FairRecruitCommand {
             config.assessments = [demo.appendingPath("assessment.csv")]
             config.formats = AuditConfiguration.Format.allCases   // the demo shows every report
             try runReportingFailures { () throws(CommandFailure) -> ExitStatus in
+                try layout.requireLibrary()
                 let outcome = try AuditPipeline(layout: layout).run(config)
                 printSummary(outcome)
                 return .ok

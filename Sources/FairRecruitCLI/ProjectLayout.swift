@@ -10,6 +10,16 @@ public struct ProjectLayout: Sendable {
     /// The shipped report templates; `--templates DIR` overrides some of them.
     public var templates: String { root.appendingPath("Templates") }
 
+    /// Fails with a message saying what is missing when no library was found (a binary moved out
+    /// of its checkout without `FAIRRECRUIT_HOME`): otherwise the first file looked for is named,
+    /// which does not say why it is not there.
+    public func requireLibrary() throws(CommandFailure) {
+        guard FileManager.default.fileExists(atPath: standards.appendingPath("fee-categories.yaml")) else {
+            throw CommandFailure(.unreadable, "error: no FairRecruit library (Standards/, Templates/) in the current folder or beside the "
+                                 + "executable: run from a FairRecruit checkout, or set FAIRRECRUIT_HOME to one")
+        }
+    }
+
     public static func locate() -> ProjectLayout {
         let fm = FileManager.default
         func isRoot(_ path: String) -> Bool { fm.fileExists(atPath: path.appendingPath("Standards/fee-categories.yaml")) }

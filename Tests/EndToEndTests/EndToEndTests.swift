@@ -180,6 +180,29 @@ struct Tool {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/out").sorted() == ["report.json", "report.md"])
     }
 
+    /// A binary moved out of its checkout, run where there is no library and without
+    /// FAIRRECRUIT_HOME, says so instead of naming the first file it looked for.
+    @Test func withoutALibraryTheMessageSaysWhatIsMissing() throws {
+        let folder = Tool.temporaryFolder("no-library")
+        let moved = URL(fileURLWithPath: folder).appendingPathComponent("fairrecruit")
+        try FileManager.default.copyItem(at: Tool.binary, to: moved)
+        for arguments in [["standards", "list"], ["demo"], ["audit", "--standard", "employer-pays", "--fees", "fees.csv"]] {
+            let process = Process()
+            process.executableURL = moved
+            process.arguments = arguments
+            process.currentDirectoryURL = URL(fileURLWithPath: folder)
+            process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "FAIRRECRUIT_HOME" }
+            let err = Pipe()
+            process.standardError = err
+            process.standardOutput = Pipe()
+            try process.run()
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 66, "\(arguments)")
+            #expect(stderr.contains("error: no FairRecruit library (Standards/, Templates/) in the current folder or beside the executable"), "\(arguments): \(stderr)")
+        }
+    }
+
     @Test func aSecondAuditReplacesTheReportsAndLeavesNothingElse() throws {
         let folder = Tool.temporaryFolder("again")
         #expect(try Tool.audit([], output: folder).status == 0)
