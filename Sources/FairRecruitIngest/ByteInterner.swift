@@ -119,9 +119,15 @@ struct ByteInterner: Sendable {
         let averageLength = ends.isEmpty ? 16 : (storage.count + ends.count - 1) / ends.count
         storage.reserveCapacity(count * averageLength)
         ends.reserveCapacity(count)
-        var bits = slotBits
-        while count * 10 > (1 << bits) * 7 { bits += 1 }
+        let bits = Self.slotBits(toHold: count, atLeast: slotBits)
         if bits > slotBits { rehash(bits: bits) }
+    }
+
+    /// The bits of a table that holds `count` strings at most 70% full.
+    private static func slotBits(toHold count: Int, atLeast bits: Int) -> Int {
+        var bits = bits
+        while count * 10 > (1 << bits) * 7 { bits += 1 }
+        return bits
     }
 
     private mutating func rehash(bits: Int) {
@@ -142,9 +148,8 @@ struct ByteInterner: Sendable {
     mutating func dropLookup() { slots = [] }
 
     private mutating func rebuildLookup() {
-        slotBits = 6
-        while ends.count * 10 > (1 << slotBits) * 7 { slotBits += 1 }
-        slots = Array(repeating: 0, count: 1 << slotBits)
+        slotBits = Self.slotBits(toHold: ends.count, atLeast: 6)
+        slots = Self.emptySlots(1 << slotBits)
         storage.withUnsafeBufferPointer { stored in
             for id in ends.indices {
                 let from = id == 0 ? 0 : Int(ends[id - 1])

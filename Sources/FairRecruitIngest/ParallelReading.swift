@@ -253,13 +253,13 @@ final class RowBatch<Row>: @unchecked Sendable {
     var parser: AnyObject?
 
     init(segment: Segment, rows: [Row] = []) { self.segment = segment; self.rows = rows }
+    init(failure: IngestError) { readFailure = failure }
 
     /// How many rows a file of `size` bytes holds if its rows are as long as this batch's.
     func estimatedRows(inFileOf size: Int) -> Int {
         guard let bytes = segment?.bytes.count, bytes > 0 else { return 0 }
         return Int(Double(size) * Double(rows.count) / Double(bytes))
     }
-    init(failure: IngestError) { readFailure = failure }
 
     /// Gives each row to `body`, and shows `ahead` each row a few places before its turn, so that
     /// the memory it will need can be fetched while the rows before it are handled.
