@@ -254,11 +254,7 @@ public struct JSONReporter: SingleFileReporter {
                         w.field("payer", r.payer.rawValue)
                         w.array("records") { w in
                             for (location, id) in zip(r.records, r.recordIDs) {
-                                w.inlineObject { w in
-                                    w.field("file", location.file)
-                                    w.field("line", location.line)
-                                    w.field("recordId", id)
-                                }
+                                w.recordCitation(file: location.file, line: location.line, recordID: id)
                             }
                         }
                         w.field("workerId", r.workerID)

@@ -149,6 +149,33 @@ func assertSnapshot(_ text: String, named name: String, sourceLocation: Testing.
         """)
     }
 
+    /// `recordCitation` must write the bytes `inlineObject` writes, escapes included, whether the
+    /// file is the one cited just before or another.
+    @Test func recordCitationWritesWhatInlineObjectWrites() {
+        let files = ["/data/fees.csv", "/data/fees.csv", "", "a\"b\\c.csv", "/data/fees.csv",
+                     "tab\there\n\u{1}\u{1F}<&>.csv", "été/中文/😀.csv", "sep\u{2028}\u{2029}—.csv", "tab\there\n\u{1}\u{1F}<&>.csv",
+                     "\u{E9}.csv", "e\u{301}.csv"]   // equal as Strings, not as bytes
+        let ids: [String?] = ["R00012344", nil, "", "q\"uote\\", "\u{0}\u{7F}é", "a\u{2028}—b", "<script>&", String(repeating: "x", count: 40), "R1", "R2", "R3"]
+        let lines = [0, 9, 10, 99_999_999, 12_345, 1, 100, Int.max, -1, 2, 3]
+        // Compared as bytes: String's == would let a differently normalized "é" through.
+        func citations(_ cite: (inout JSONWriter, String, Int, String?) -> Void) -> [UInt8] {
+            JSONWriter.document { w in
+                w.object { w in
+                    w.array("records") { w in
+                        for (file, (line, id)) in zip(files, zip(lines, ids)) { cite(&w, file, line, id) }
+                    }
+                    w.key("single"); cite(&w, files[3], 7, ids[3])
+                }
+            }
+        }
+        let generic = citations { w, file, line, id in
+            w.inlineObject { w in w.field("file", file); w.field("line", line); w.field("recordId", id) }
+        }
+        let direct = citations { w, file, line, id in w.recordCitation(file: file, line: line, recordID: id) }
+        #expect(direct == generic)
+        #expect(String(decoding: generic, as: UTF8.self).contains(#"{"file": "a\"b\\c.csv", "line": 99999999, "recordId": "q\"uote\\"},"#))
+    }
+
     @Test func markdownEscapesInputDerivedText() {
         #expect(md("a|b*c_d[e]<f>`g`\\h#i\nj") == "a\\|b\\*c\\_d\\[e\\]\\<f\\>\\`g\\`\\\\h\\#i j")
     }
