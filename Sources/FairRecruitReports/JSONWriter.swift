@@ -73,8 +73,8 @@ struct JSONWriter: ~Copyable {
     /// cites millions of records, nearly all from the file cited just before: through
     /// `inlineObject` each line cost about 1,190 instructions (callgrind, 14% of a batch's audit
     /// phase), most of them in the generic layout and in escaping the same path again; written
-    /// here, about 700 (the file's part escaped again only when the file changes). The keys are in sorted order; the
-    /// object opens and closes here, so no key-order state is left behind.
+    /// here, about 700 (the file's part escaped again only when the file changes). The keys are in
+    /// sorted order; the object opens and closes here, so no key-order state is left behind.
     mutating func recordCitation(file: String, line: Int, recordID: String?) {
         assert(!inline, "an inline object holds scalars only")
         beforeValue()
