@@ -406,7 +406,7 @@ public struct AuditPipeline: Sendable {
 }
 
 /// All of `buffer` to the open file `fd` (`write` may take it in parts); false on an error.
-private func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Bool {
+func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Bool {
     var offset = 0
     while offset < buffer.count {
         let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)

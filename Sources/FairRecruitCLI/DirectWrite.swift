@@ -51,16 +51,11 @@ enum DirectWrite {
             let padded = (count + alignment - 1) / alignment * alignment   // only the last chunk is short
             buffer.copyMemory(from: source + done, byteCount: count)
             (buffer + count).initializeMemory(as: UInt8.self, repeating: 0, count: padded - count)
-            var offset = 0
-            while offset < padded {
-                let n = write(fd, buffer + offset, padded - offset)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else {
-                    close(fd)
-                    if n < 0 && errno == EINVAL && done + offset == 0 { unlink(path); return nil }   // refused after all
-                    return false
-                }
-                offset += n
+            guard writeAll(fd, UnsafeRawBufferPointer(start: buffer, count: padded)) else {
+                let refused = errno == EINVAL && done == 0   // the file system refuses direct writes after all
+                close(fd)
+                if refused { unlink(path); return nil }
+                return false
             }
             done += count
         }

@@ -30,9 +30,7 @@ struct CheckedFee: Sendable {
 
 extension UnsafePointer<CheckedFee> {
     /// The row's values, in place (`pointee.fee` handed on would be a copy).
-    var fee: UnsafePointer<ValidFee> {
-        UnsafeRawPointer(self).advanced(by: MemoryLayout<CheckedFee>.offset(of: \.fee)!).assumingMemoryBound(to: ValidFee.self)
-    }
+    var fee: UnsafePointer<ValidFee> { pointer(to: \.fee)! }
 }
 
 /// A valid row: codes as ``CodeTable`` numbers, ids still as text (in ``texts``).
@@ -60,9 +58,7 @@ struct ValidFee: Sendable {
 
 extension UnsafePointer<ValidFee> {
     /// The row's texts, in place.
-    var texts: UnsafePointer<RowTexts> {
-        UnsafeRawPointer(self).advanced(by: MemoryLayout<ValidFee>.offset(of: \.texts)!).assumingMemoryBound(to: RowTexts.self)
-    }
+    var texts: UnsafePointer<RowTexts> { pointer(to: \.texts)! }
 }
 
 /// The checks of one fee row on its own (§3.4). A value with its own caches: one per thread.

@@ -75,16 +75,9 @@ public struct FeeStore: Sendable {
         var sector: (id: Int32, text: String) = (-1, "")
 
         init(agency: String, of store: FeeStore) {
-            self.agency = Self.own(agency)
-            files = store.files.map(Self.own)
+            self.agency = agency.withOwnStorage
+            files = store.files.map(\.withOwnStorage)
             codeSlots = Array(repeating: 0, count: store.codes.count)
-        }
-
-        /// `text`, with storage of its own when it has any (up to 15 bytes it is kept inline).
-        static func own(_ text: String) -> String {
-            guard text.utf8.count > 15 else { return text }
-            var text = text
-            return text.withUTF8 { String(decoding: $0, as: UTF8.self) }
         }
 
         /// The text of a code. Inlined: a call for each of a record's five or so codes was an
@@ -104,7 +97,7 @@ public struct FeeStore: Sendable {
                 codeSlots[Int(number)] = Self.shortCode
                 return text
             }
-            longCodes.append(Self.own(text))
+            longCodes.append(text.withOwnStorage)
             codeSlots[Int(number)] = UInt16(longCodes.count)
             return longCodes[longCodes.count - 1]
         }
@@ -305,4 +298,15 @@ struct CodeTable: Sendable {
     var count: Int { texts.count }
     func number(_ code: String) -> UInt16? { numbers[code] }
     func text(_ number: UInt16) -> String { texts[Int(number)] }
+}
+
+extension String {
+    /// The same text with storage of its own when it has any (up to 15 bytes a String is kept
+    /// inline). A String shared by threads that copy and drop it for every record has its
+    /// reference count on a cache line the cores fight over; each thread's own copy has not.
+    var withOwnStorage: String {
+        guard utf8.count > 15 else { return self }
+        var text = self
+        return text.withUTF8 { String(decoding: $0, as: UTF8.self) }
+    }
 }

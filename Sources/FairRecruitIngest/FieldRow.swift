@@ -185,7 +185,7 @@ public final class CSVRowReader {
         // Copies of the segment's own: every row retains and releases the path and the column
         // map, and shared by the threads parsing at once, their reference counts were cache lines
         // the cores fought over.
-        let reader = CSVReader(source: OneChunk(segment.bytes), path: String(decoding: Array(path.utf8), as: UTF8.self), endsMidFile: !segment.isLast)
+        let reader = CSVReader(source: OneChunk(segment.bytes), path: path.withOwnStorage, endsMidFile: !segment.isLast)
         let rows = CSVRowReader(continuing: reader, columns: columns.map { $0 }, known: known)
         do {
             while try rows.nextRow({ batch.rows.append(check($0)) }) {}

@@ -49,14 +49,12 @@ extension UnsafePointer<RowTexts> {
     /// stored properties are read through `pointee`: a method called on it copied the whole value.
     func withBytes<R>(_ field: RowTexts.Field, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
         guard has(field) else { return nil }
-        let starts = UnsafeRawPointer(self) + MemoryLayout<RowTexts>.offset(of: \.starts)!
-        let ends = UnsafeRawPointer(self) + MemoryLayout<RowTexts>.offset(of: \.ends)!
-        let start = Int(starts.load(fromByteOffset: field.rawValue * 4, as: UInt32.self))
-        let end = Int(ends.load(fromByteOffset: field.rawValue * 4, as: UInt32.self))
+        let start = Int(UnsafeRawPointer(pointer(to: \.starts)!).load(fromByteOffset: field.rawValue * 4, as: UInt32.self))
+        let end = Int(UnsafeRawPointer(pointer(to: \.ends)!).load(fromByteOffset: field.rawValue * 4, as: UInt32.self))
         if let overflow = pointee.overflow {
             return overflow.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start..<end])) }
         }
-        let inline = (UnsafeRawPointer(self) + MemoryLayout<RowTexts>.offset(of: \.inline)!).assumingMemoryBound(to: UInt8.self)
+        let inline = UnsafeRawPointer(pointer(to: \.inline)!).assumingMemoryBound(to: UInt8.self)
         return body(UnsafeBufferPointer(start: inline + start, count: end - start))
     }
 }
