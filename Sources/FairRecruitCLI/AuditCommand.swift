@@ -125,7 +125,7 @@ extension FairRecruitCommand {
             try runReportingFailures { () throws(CommandFailure) -> ExitStatus in
                 let outcome = try AuditPipeline(layout: layout).run(config)
                 printSummary(outcome)
-                return outcome.status
+                endProcess(outcome.status, leaving: outcome)
             }
         }
     }

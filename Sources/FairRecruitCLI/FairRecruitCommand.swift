@@ -52,6 +52,13 @@ func runReportingFailures(_ body: () throws(CommandFailure) -> ExitStatus) throw
     if status != .ok { throw ExitCode(status.rawValue) }
 }
 
+/// Ends the process with `status` while `results` are still alive, so that the system takes
+/// back their memory at once: releasing the million records and report lines of a large audit
+/// one by one took 0.1–0.15 s of a single core at the end of a run (perf).
+func endProcess(_ status: ExitStatus, leaving results: some Any) -> Never {
+    withExtendedLifetime(results) { Foundation.exit(Int32(status.rawValue)) }
+}
+
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }

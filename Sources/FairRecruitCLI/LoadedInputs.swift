@@ -65,12 +65,13 @@ struct LoadedInputs: Sendable {
     /// - Parameter batch: inputs are reported as this agency's share of each file (in a single
     ///   audit the fee-record and self-assessment files belong to the agency as a whole).
     func report(for agency: String, memory: AuditMemory?, batch: Bool) -> AuditReport {
-        var input = AuditInput(agencyID: agency, asOf: config.asOf, records: fees.records(of: agency), answers: answers[agency] ?? [:],
+        var input = AuditInput(agencyID: agency, asOf: config.asOf, records: fees.records(of: agency, onAllCores: !batch), answers: answers[agency] ?? [:],
                                feesProvided: !config.fees.isEmpty, categories: categories, rates: rates)
         input.waivers = waivers
         input.allowCriticalWaivers = config.allowCriticalWaivers
         input.licence = registry?.lookup(agency) ?? .noRegistry
         input.memory = memory
+        input.onAllCores = !batch
         let result = AuditEngine().audit(standards, input: input)
         var inputs = (feeFiles + answerFiles).map { file in
             batch ? share(of: file, for: agency, unattributed: false) : whole(file, for: agency)

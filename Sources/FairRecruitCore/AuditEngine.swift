@@ -19,6 +19,9 @@ public struct AuditInput: Sendable {
     /// The agency's past (history or baseline). Non-nil, or waivers for the agency, turn on the
     /// result's ``AuditResult/progress``.
     public var memory: AuditMemory? = nil
+    /// Evaluate requirements, and build the action plan and schedule, on every core (a single
+    /// audit; a batch spreads its agencies over the cores instead).
+    public var onAllCores = false
 
     public init(agencyID: String, asOf: Day, records: [FeeRecord], answers: [String: Answer], feesProvided: Bool,
                 categories: FeeCategories, rates: ExchangeRates) {
@@ -37,27 +40,35 @@ public struct AuditEngine: Sendable {
         var pending: [PendingRefund] = []
         let waivers = input.waivers.filter { $0.agency == input.agencyID }
         var blocked = Set<Waiver>()
-        for standard in standards {
-            for requirement in standard.requirements {
-                let evaluator = RequirementEvaluator(standard: standard, requirement: requirement, input: input, book: book)
-                var (result, pendingHere) = evaluator.evaluate()
-                let inForce = waivers.filter { $0.standard == standard.id && $0.requirement == requirement.id && !$0.isExpired(on: input.asOf) }
-                if !inForce.isEmpty {
-                    // The waiver file was checked against declared severities; grading can still make
-                    // a requirement critical in this audit, and then the flag is needed too.
-                    if result.severity == .critical && !input.allowCriticalWaivers {
-                        blocked.formUnion(inForce)
-                    } else {
-                        result.waiver = Self.effect(of: inForce, evaluator: evaluator)
-                    }
+        let evaluators = standards.flatMap { standard in
+            standard.requirements.map { RequirementEvaluator(standard: standard, requirement: $0, input: input, book: book) }
+        }
+        let evaluated = Cores.map(evaluators.count, onAllCores: input.onAllCores) { evaluators[$0].evaluate() }
+        for (evaluator, evaluation) in zip(evaluators, evaluated) {
+            var (result, pendingHere) = evaluation
+            let (standard, requirement) = (evaluator.standard, evaluator.requirement)
+            let inForce = waivers.filter { $0.standard == standard.id && $0.requirement == requirement.id && !$0.isExpired(on: input.asOf) }
+            if !inForce.isEmpty {
+                // The waiver file was checked against declared severities; grading can still make
+                // a requirement critical in this audit, and then the flag is needed too.
+                if result.severity == .critical && !input.allowCriticalWaivers {
+                    blocked.formUnion(inForce)
+                } else {
+                    result.waiver = Self.effect(of: inForce, evaluator: evaluator)
                 }
-                requirements.append(result)
-                pending.append(contentsOf: pendingHere)
             }
+            requirements.append(result)
+            pending.append(contentsOf: pendingHere)
         }
         var findings = FindingBuilder.findings(requirements, input: input)
         let owed = requirements.map(\.owedPerRecord)
-        let actions = ActionPlanner(requirements: requirements, owed: owed, input: input, book: book).actions()
+        // The plan, the schedule and the cost indicator each read the requirements and the
+        // records, and nothing of each other.
+        let (actions, (schedule, totals), fees) = Cores.together(
+            onAllCores: input.onAllCores,
+            { ActionPlanner(requirements: requirements, owed: owed, input: input, book: book).actions() },
+            { OwedRecord.schedule(requirements, owed: owed, book: book, asOf: input.asOf) },
+            { FeeIndicator.summary(book: book, input: input) })
         var progress: AuditProgress?
         // Waivers alone turn the progress fields on too: the report must say what they changed.
         if let memory = input.memory ?? (waivers.isEmpty ? nil : AuditMemory()) {
@@ -74,10 +85,9 @@ public struct AuditEngine: Sendable {
             }
             progress = AuditProgress(previous: memory.previous, fixedFindings: fixed, waivers: outcomes)
         }
-        let (schedule, totals) = OwedRecord.schedule(requirements, owed: owed, book: book, asOf: input.asOf)
         var result = AuditResult(
             agencyID: input.agencyID, asOf: input.asOf, standards: standards, requirements: requirements,
-            findings: findings, actions: actions, fees: FeeIndicator.summary(book: book, input: input),
+            findings: findings, actions: actions, fees: fees,
             reimbursementsDue: totals, owedRecords: schedule,
             pendingRefunds: pending.sorted { ($0.dueDate, $0.location) < ($1.dueDate, $1.location) },
             workersFromRecords: true, records: input.records)

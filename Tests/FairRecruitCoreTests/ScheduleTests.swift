@@ -35,6 +35,21 @@ private typealias F = Fixture
         #expect(action.reimbursements[0].amount == ExactDecimal(5700))
     }
 
+    /// A single audit evaluates requirements, and builds the plan and the schedule, on every
+    /// core: the result must be the one built on one.
+    @Test func onAllCoresTheResultIsTheSameAsOnOne() {
+        var input = AuditInput(agencyID: "AG-1", asOf: Fixture.asOf, records: records, answers: [:], feesProvided: true,
+                               categories: Fixture.categories, rates: Fixture.rates)
+        let onOne = AuditEngine().audit([standard], input: input)
+        input.onAllCores = true
+        let onAll = AuditEngine().audit([standard], input: input)
+        #expect(onAll.requirements == onOne.requirements && onAll.requirements.count == 2)
+        #expect(onAll.findings == onOne.findings && onAll.actions == onOne.actions && !onAll.actions.isEmpty)
+        #expect(onAll.owedRecords == onOne.owedRecords && onAll.owedRecords.count == 3)
+        #expect(onAll.reimbursementsDue.map(\.amount) == [ExactDecimal(6000)] && onOne.reimbursementsDue.map(\.amount) == [ExactDecimal(6000)])
+        #expect(onAll.fees.workersCharged == onOne.fees.workersCharged && onAll.fees.workersCharged == 2)
+    }
+
     @Test func aWorkerWithTwoPlacementsCountsOnce() {
         let twoPlacements = [
             F.record("W1", "recruitment_fee", "1000", destination: "MY", line: 2),

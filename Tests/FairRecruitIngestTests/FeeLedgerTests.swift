@@ -206,6 +206,28 @@ private func ledger(_ name: String, _ rows: [String], agency: String? = nil) thr
     }
 }
 
+@Suite struct RebuiltRecordsTests {
+    /// A large agency's records are rebuilt in pieces on every core (a single audit); they must
+    /// come out as one core rebuilds them: the same records, in input order. 140,000 records
+    /// make three pieces, the last one short; workers, employers, refunds, record ids and two
+    /// files vary across the pieces' edges.
+    @Test func rebuildingOnAllCoresGivesTheSameRecordsInOrder() throws {
+        func rows(_ range: Range<Int>) -> String {
+            range.map { i in
+                let refund = i % 7 == 0 ? "10,2026-02-01" : ","
+                return "A1,W\(i / 3),NP,MY,\(i % 2 == 0 ? "recruitment_fee" : "air_ticket"),\(100 + i % 50),NPR,worker,2026-01-01,\(refund),,,,R\(i),"
+            }.joined(separator: "\n") + "\n"
+        }
+        let ledger = FeeLedger(asOf: Day(iso: "2026-06-30")!, categories: categories, occupations: occupations, rates: rates, agencyFilter: nil)
+        try ledger.readCSV(temporaryFile("rebuilt-1.csv", header + rows(0..<70_001)))
+        try ledger.readCSV(temporaryFile("rebuilt-2.csv", header + rows(70_001..<140_000)))
+        ledger.finish()
+        let onOneCore = ledger.store.records(of: "A1")
+        #expect(onOneCore.count == 140_000)
+        #expect(ledger.store.records(of: "A1", onAllCores: true) == onOneCore)
+    }
+}
+
 @Suite struct SegmentedLedgerTests {
     /// Rows with every kind of outcome: accepted, rejected on their own, rejected across rows
     /// (duplicate record id, a placement that disagrees), other agencies, data-quality notes.
