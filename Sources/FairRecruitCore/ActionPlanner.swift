@@ -146,7 +146,7 @@ struct ActionPlanner {
                 workerID: book.records[first].workerID, amount: members.reduce(.zero) { $0 + $1.amount },
                 currency: book.records[first].currency, payer: requirements[index].requirement.owner,
                 employer: employer,
-                records: members.map { book.records[$0.record].location }, recordIDs: members.map { book.records[$0.record].recordID })
+                records: members.map(\.record))
         }.sorted { ($0.workerID, $0.currency) < ($1.workerID, $1.currency) }
     }
 }

@@ -29,7 +29,7 @@ public struct JSONReporter: SingleFileReporter {
         let overall = r.overall
         let progress = r.progress
         w.object { w in
-            w.array("actions") { w in for action in r.actions { Self.action(action, progress: progress != nil, to: &w) } }
+            w.array("actions") { w in for action in r.actions { Self.action(action, records: r.records, progress: progress != nil, to: &w) } }
             w.object("agency") { w in
                 w.field("id", r.agencyID)
                 if let name = report.agencyName { w.field("name", name) }
@@ -236,7 +236,8 @@ public struct JSONReporter: SingleFileReporter {
         }
     }
 
-    static func action(_ a: Action, progress: Bool, to w: inout JSONWriter) {
+    /// - Parameter records: the audit's records, which reimbursements cite by position.
+    static func action(_ a: Action, records: [FeeRecord], progress: Bool, to w: inout JSONWriter) {
         w.object { w in
             w.field("citation", a.citation)
             w.field("dueDate", a.dueDate)
@@ -253,8 +254,9 @@ public struct JSONReporter: SingleFileReporter {
                         w.field("employer", r.employer)
                         w.field("payer", r.payer.rawValue)
                         w.array("records") { w in
-                            for (location, id) in zip(r.records, r.recordIDs) {
-                                w.recordCitation(file: location.file, line: location.line, recordID: id)
+                            for position in r.records {
+                                let record = records[position]
+                                w.recordCitation(file: record.location.file, line: record.location.line, recordID: record.recordID)
                             }
                         }
                         w.field("workerId", r.workerID)

@@ -139,10 +139,11 @@ public struct MarkdownReporter: SingleFileReporter {
                     out.append(" | "); out.append(reimbursement.amount, minimumFractionDigits: 2); out.append(" "); out.append(reimbursement.currency)
                     out.append(" | "); out.append(reimbursement.payer.rawValue); out.append(" | "); out.appendMarkdown(reimbursement.employer ?? "")
                     out.append(" | ")
-                    for (i, (location, id)) in zip(reimbursement.records, reimbursement.recordIDs).enumerated() {
+                    for (i, position) in reimbursement.records.enumerated() {
+                        let record = r.records[position]
                         if i > 0 { out.append(", ") }
-                        out.appendMarkdown(location.file); out.append(":"); out.append(location.line)
-                        if let id { out.append(" ("); out.appendMarkdown(id); out.append(")") }
+                        out.appendMarkdown(record.location.file); out.append(":"); out.append(record.location.line)
+                        if let id = record.recordID { out.append(" ("); out.appendMarkdown(id); out.append(")") }
                     }
                     out.line(" |")
                 }

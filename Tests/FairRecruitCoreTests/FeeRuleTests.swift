@@ -27,7 +27,7 @@ private typealias F = Fixture
         let action = result.actions.first { $0.id == "test-std/no-fees" }!
         #expect(action.reimbursements.map(\.workerID) == ["W1", "W5"])
         #expect(action.reimbursements.map(\.amount) == [ExactDecimal(5000), ExactDecimal(3000)])
-        #expect(action.reimbursements[1].records.map(\.line) == [6])
+        #expect(action.reimbursements[1].records.map { result.records[$0].location.line } == [6])
     }
 
     @Test func aFeeRefundedInFullWithinTheWindowIsPartiallyMet() {

@@ -31,7 +31,7 @@ private typealias F = Fixture
         #expect(result.reimbursementsDue.map(\.amount) == [ExactDecimal(6000)])
         let action = result.actions.first { $0.id == "test-std/none" }!
         #expect(action.reimbursements.map(\.workerID) == ["W1", "W2"])
-        #expect(action.reimbursements[0].records.map(\.line) == [2, 4])
+        #expect(action.reimbursements[0].records.map { result.records[$0].location.line } == [2, 4])
         #expect(action.reimbursements[0].amount == ExactDecimal(5700))
     }
 
