@@ -254,9 +254,10 @@ public struct JSONReporter: SingleFileReporter {
                         w.field("employer", r.employer)
                         w.field("payer", r.payer.rawValue)
                         w.array("records") { w in
+                            // Fields read in place: binding the record to a constant copied all of it.
                             for position in r.records {
-                                let record = records[position]
-                                w.recordCitation(file: record.location.file, line: record.location.line, recordID: record.recordID)
+                                w.recordCitation(file: records[position].location.file, line: records[position].location.line,
+                                                 recordID: records[position].recordID)
                             }
                         }
                         w.field("workerId", r.workerID)

@@ -139,11 +139,11 @@ public struct MarkdownReporter: SingleFileReporter {
                     out.append(" | "); out.append(reimbursement.amount, minimumFractionDigits: 2); out.append(" "); out.append(reimbursement.currency)
                     out.append(" | "); out.append(reimbursement.payer.rawValue); out.append(" | "); out.appendMarkdown(reimbursement.employer ?? "")
                     out.append(" | ")
+                    // Fields read in place: binding the record to a constant copied all of it.
                     for (i, position) in reimbursement.records.enumerated() {
-                        let record = r.records[position]
                         if i > 0 { out.append(", ") }
-                        out.appendMarkdown(record.location.file); out.append(":"); out.append(record.location.line)
-                        if let id = record.recordID { out.append(" ("); out.appendMarkdown(id); out.append(")") }
+                        out.appendMarkdown(r.records[position].location.file); out.append(":"); out.append(r.records[position].location.line)
+                        if let id = r.records[position].recordID { out.append(" ("); out.appendMarkdown(id); out.append(")") }
                     }
                     out.line(" |")
                 }
