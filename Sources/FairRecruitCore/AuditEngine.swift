@@ -35,7 +35,7 @@ public struct AuditEngine: Sendable {
     public init() {}
 
     public func audit(_ standards: [Standard], input: AuditInput) -> AuditResult {
-        let book = PlacementBook(records: input.records, rates: input.rates)
+        let book = PlacementBook(records: input.records, rates: input.rates, onAllCores: input.onAllCores)
         var requirements: [RequirementResult] = []
         var pending: [PendingRefund] = []
         let waivers = input.waivers.filter { $0.agency == input.agencyID }
@@ -157,114 +157,150 @@ struct PlacementBook {
     /// Loan records by `record_id`.
     let loans: [String: Int]
 
-    init(records: [FeeRecord], rates: ExchangeRates) {
+    /// - Parameter onAllCores: work out the placements and the categories side by side (a
+    ///   single audit; see ``AuditInput/onAllCores``).
+    init(records: [FeeRecord], rates: ExchangeRates, onAllCores: Bool = false) {
         self.records = records
+        // The two read different fields of the records and nothing of each other: in a single
+        // audit of a million records, this initializer was the longest stretch on one core (perf).
+        let (grouped, classified) = Cores.together(onAllCores: onAllCores,
+                                                   { Grouping(records, rates: rates) }, { Classification(records) })
+        placements = grouped.placements
+        workerIDs = grouped.workerIDs
+        workerOfRecord = grouped.workerOfRecord
+        currencyOfRecord = grouped.currencyOfRecord
+        currencies = grouped.currencies
+        categories = classified.categories
+        categoryCodes = classified.categoryCodes
+        loans = classified.loans
+        counted = classified.counted
+    }
+
+    /// Placements, workers and currencies, numbered in order of first appearance.
+    private struct Grouping {
         var placements: [Placement] = []
-        var workers: [String: Int] = [:], workerIDs: [String] = []
-        // By worker number, the worker's placements; by placement, its first record.
-        var placementsOfWorker: [[Int]] = [], firstRecordOf: [Int] = []
+        var workerIDs: [String] = []
+        var workerOfRecord: [Int] = []
+        var currencyOfRecord: [Int] = []
+        var currencies: CurrencyTable
+
+        init(_ records: [FeeRecord], rates: ExchangeRates) {
+            var placements: [Placement] = []
+            var workers: [String: Int] = [:], workerIDs: [String] = []
+            // By worker number, the worker's placements; by placement, its first record.
+            var placementsOfWorker: [[Int]] = [], firstRecordOf: [Int] = []
+            var currencies = rates.numbered
+            // An agency pays in a few currencies: looking through those it used beats hashing the
+            // name for every placement's wage and every change of currency (9% of this initializer,
+            // callgrind).
+            var usedCurrencies: [(name: String, number: Int)] = []
+            func number(ofCurrency name: String) -> Int {
+                if let used = usedCurrencies.first(where: { $0.name == name }) { return used.number }
+                let number = currencies.number(name)
+                usedCurrencies.append((name, number))
+                return number
+            }
+            var workerOfRecord: [Int] = [], currencyOfRecord: [Int] = []
+            var placementOfRecord: [Int] = [], placementSizes: [Int] = []
+            placementOfRecord.reserveCapacity(records.count)
+            workerOfRecord.reserveCapacity(records.count)
+            currencyOfRecord.reserveCapacity(records.count)
+            var p = 0, currency = 0
+            // Fields are read in place: binding each record to a constant copied all of its strings,
+            // a quarter of the time spent here (perf).
+            for i in records.indices {
+                // A placement's records usually come together: compare with the last record's fields
+                // before looking the worker up. A worker has one placement or a few, so they are
+                // looked through rather than the three texts hashed (a fifth of this initializer, callgrind).
+                if i == 0 || records[i].workerID != records[i - 1].workerID || records[i].destination != records[i - 1].destination
+                    || records[i].agencyID != records[i - 1].agencyID {
+                    let worker = workers[records[i].workerID] ?? workerIDs.count
+                    if worker == workerIDs.count {
+                        workers[records[i].workerID] = worker
+                        workerIDs.append(records[i].workerID)
+                        placementsOfWorker.append([])
+                    }
+                    let known = placementsOfWorker[worker].first { placement in
+                        let first = firstRecordOf[placement]
+                        return records[first].destination == records[i].destination && records[first].agencyID == records[i].agencyID
+                    }
+                    if let known {
+                        p = known
+                    } else {
+                        p = placements.count
+                        placementsOfWorker[worker].append(p)
+                        firstRecordOf.append(i)
+                        placementSizes.append(0)
+                        placements.append(Placement(workerID: records[i].workerID, worker: worker, destination: records[i].destination,
+                                                    origin: records[i].origin))
+                    }
+                }
+                placementOfRecord.append(p)
+                placementSizes[p] += 1
+                workerOfRecord.append(placements[p].worker)
+                // Ingestion rejects conflicting rows, so the first value given is the placement's.
+                // Written only when the record gives one: writing nil over nil for every record checked
+                // the array's uniqueness each time (7% of this initializer, callgrind).
+                if placements[p].occupation == nil, let occupation = records[i].occupation { placements[p].occupation = occupation }
+                if placements[p].monthlyWage == nil, let wage = records[i].monthlyWage {
+                    placements[p].monthlyWage = wage
+                    placements[p].wageCurrency = number(ofCurrency: records[i].wageCurrency ?? records[i].currency)
+                }
+                if placements[p].contractMonths == nil, let months = records[i].contractMonths { placements[p].contractMonths = months }
+                if placements[p].contractSignedOn == nil, let signed = records[i].contractSignedOn { placements[p].contractSignedOn = signed }
+                if placements[p].employer == nil, let employer = records[i].employer { placements[p].employer = employer }
+                // Neighbours usually share a currency: compare before looking the name up.
+                if i == 0 || records[i].currency != records[i - 1].currency { currency = number(ofCurrency: records[i].currency) }
+                currencyOfRecord.append(currency)
+            }
+            // Every placement's records laid out placement after placement in one array, rather than
+            // an array per placement grown a record at a time (a tenth of this initializer, callgrind).
+            var starts: [Int] = [], start = 0
+            starts.reserveCapacity(placementSizes.count)
+            for size in placementSizes { starts.append(start); start += size }
+            var next = starts
+            var byPlacement = [Int](repeating: 0, count: records.count)
+            for (i, p) in placementOfRecord.enumerated() {
+                byPlacement[next[p]] = i
+                next[p] += 1
+            }
+            for p in placements.indices { placements[p].records = byPlacement[starts[p]..<next[p]] }
+            self.placements = placements
+            self.workerIDs = workerIDs
+            self.workerOfRecord = workerOfRecord
+            self.currencyOfRecord = currencyOfRecord
+            self.currencies = currencies
+        }
+    }
+
+    /// Categories numbered in order of first appearance, loans, and the records that count.
+    private struct Classification {
+        var categories: [Int] = []
         var categoryCodes: [String] = []
-        var currencies = rates.numbered
-        // An agency pays in a few currencies: looking through those it used beats hashing the
-        // name for every placement's wage and every change of currency (9% of this initializer,
-        // callgrind).
-        var usedCurrencies: [(name: String, number: Int)] = []
-        func number(ofCurrency name: String) -> Int {
-            if let used = usedCurrencies.first(where: { $0.name == name }) { return used.number }
-            let number = currencies.number(name)
-            usedCurrencies.append((name, number))
-            return number
-        }
-        var workerOfRecord: [Int] = [], categories: [Int] = [], currencyOfRecord: [Int] = []
-        var placementOfRecord: [Int] = [], placementSizes: [Int] = []
-        placementOfRecord.reserveCapacity(records.count)
-        workerOfRecord.reserveCapacity(records.count)
-        categories.reserveCapacity(records.count)
-        currencyOfRecord.reserveCapacity(records.count)
-        var p = 0, currency = 0
-        // Fields are read in place: binding each record to a constant copied all of its strings,
-        // a quarter of the time spent here (perf).
-        for i in records.indices {
-            // A placement's records usually come together: compare with the last record's fields
-            // before looking the worker up. A worker has one placement or a few, so they are
-            // looked through rather than the three texts hashed (a fifth of this initializer, callgrind).
-            if i == 0 || records[i].workerID != records[i - 1].workerID || records[i].destination != records[i - 1].destination
-                || records[i].agencyID != records[i - 1].agencyID {
-                let worker = workers[records[i].workerID] ?? workerIDs.count
-                if worker == workerIDs.count {
-                    workers[records[i].workerID] = worker
-                    workerIDs.append(records[i].workerID)
-                    placementsOfWorker.append([])
-                }
-                let known = placementsOfWorker[worker].first { placement in
-                    let first = firstRecordOf[placement]
-                    return records[first].destination == records[i].destination && records[first].agencyID == records[i].agencyID
-                }
-                if let known {
-                    p = known
-                } else {
-                    p = placements.count
-                    placementsOfWorker[worker].append(p)
-                    firstRecordOf.append(i)
-                    placementSizes.append(0)
-                    placements.append(Placement(workerID: records[i].workerID, worker: worker, destination: records[i].destination,
-                                                origin: records[i].origin))
-                }
-            }
-            placementOfRecord.append(p)
-            placementSizes[p] += 1
-            workerOfRecord.append(placements[p].worker)
-            // Ingestion rejects conflicting rows, so the first value given is the placement's.
-            // Written only when the record gives one: writing nil over nil for every record checked
-            // the array's uniqueness each time (7% of this initializer, callgrind).
-            if placements[p].occupation == nil, let occupation = records[i].occupation { placements[p].occupation = occupation }
-            if placements[p].monthlyWage == nil, let wage = records[i].monthlyWage {
-                placements[p].monthlyWage = wage
-                placements[p].wageCurrency = number(ofCurrency: records[i].wageCurrency ?? records[i].currency)
-            }
-            if placements[p].contractMonths == nil, let months = records[i].contractMonths { placements[p].contractMonths = months }
-            if placements[p].contractSignedOn == nil, let signed = records[i].contractSignedOn { placements[p].contractSignedOn = signed }
-            if placements[p].employer == nil, let employer = records[i].employer { placements[p].employer = employer }
-            // An agency uses a handful of categories: looking through them beats hashing the code
-            // (the same text compares equal at once).
-            let category = categoryCodes.firstIndex(of: records[i].category) ?? categoryCodes.count
-            if category == categoryCodes.count { categoryCodes.append(records[i].category) }
-            categories.append(category)
-            // Neighbours usually share a currency: compare before looking the name up.
-            if i == 0 || records[i].currency != records[i - 1].currency { currency = number(ofCurrency: records[i].currency) }
-            currencyOfRecord.append(currency)
-        }
-        // Every placement's records laid out placement after placement in one array, rather than
-        // an array per placement grown a record at a time (a tenth of this initializer, callgrind).
-        var starts: [Int] = [], start = 0
-        starts.reserveCapacity(placementSizes.count)
-        for size in placementSizes { starts.append(start); start += size }
-        var next = starts
-        var byPlacement = [Int](repeating: 0, count: records.count)
-        for (i, p) in placementOfRecord.enumerated() {
-            byPlacement[next[p]] = i
-            next[p] += 1
-        }
-        for p in placements.indices { placements[p].records = byPlacement[starts[p]..<next[p]] }
-        self.placements = placements
-        self.workerIDs = workerIDs
-        self.workerOfRecord = workerOfRecord
-        self.categories = categories
-        self.categoryCodes = categoryCodes
-        self.currencyOfRecord = currencyOfRecord
-        self.currencies = currencies
         var loans: [String: Int] = [:]
-        for i in records.indices where records[i].method == .loan {
-            if let id = records[i].recordID, loans[id] == nil { loans[id] = i }
-        }
-        self.loans = loans
-        // Fields rather than the record's `isWorkerBorne`: calling a getter on an array element
-        // copied the whole record (perf: 10% of the engine in a batch of small agencies).
-        counted = records.indices.map { i in
-            let method = records[i].method
-            guard FeeRecord.isWorkerBorne(paidBy: records[i].paidBy, method: method) else { return false }
-            if method == .wageDeduction, let repays = records[i].repays, loans[repays] != nil { return false }
-            return true
+        var counted: [Bool] = []
+
+        init(_ records: [FeeRecord]) {
+            categories.reserveCapacity(records.count)
+            for i in records.indices {
+                // An agency uses a handful of categories: looking through them beats hashing the code
+                // (the same text compares equal at once).
+                let category = categoryCodes.firstIndex(of: records[i].category) ?? categoryCodes.count
+                if category == categoryCodes.count { categoryCodes.append(records[i].category) }
+                categories.append(category)
+            }
+            for i in records.indices where records[i].method == .loan {
+                if let id = records[i].recordID, loans[id] == nil { loans[id] = i }
+            }
+            // Fields rather than the record's `isWorkerBorne`: calling a getter on an array element
+            // copied the whole record (perf: 10% of the engine in a batch of small agencies).
+            let loans = self.loans
+            counted = records.indices.map { i in
+                let method = records[i].method
+                guard FeeRecord.isWorkerBorne(paidBy: records[i].paidBy, method: method) else { return false }
+                if method == .wageDeduction, let repays = records[i].repays, loans[repays] != nil { return false }
+                return true
+            }
         }
     }
 

@@ -21,21 +21,25 @@ public enum Cores {
 }
 
 extension Cores {
+    /// `a()` and `b()`, independent of each other: on every core when `onAllCores`.
+    public static func together<A, B>(onAllCores: Bool, _ a: @escaping () -> A, _ b: @escaping () -> B) -> (A, B) {
+        var (resultA, resultB): (A?, B?) = (nil, nil)
+        run([{ resultA = a() }, { resultB = b() }], onAllCores: onAllCores)
+        return (resultA!, resultB!)
+    }
+
     /// `a()`, `b()` and `c()`, independent of each other: on every core when `onAllCores`.
-    public static func together<A, B, C>(onAllCores: Bool, _ a: () -> A, _ b: () -> B, _ c: () -> C) -> (A, B, C) {
-        guard onAllCores else { return (a(), b(), c()) }
-        // Each is written by one thread only, and read after all have ended.
-        nonisolated(unsafe) var (resultA, resultB, resultC): (A?, B?, C?) = (nil, nil, nil)
-        withoutActuallyEscaping(a) { a in withoutActuallyEscaping(b) { b in withoutActuallyEscaping(c) { c in
-            nonisolated(unsafe) let (a, b, c) = (a, b, c)
-            DispatchQueue.concurrentPerform(iterations: 3) { part in
-                switch part {
-                case 0: resultA = a()
-                case 1: resultB = b()
-                default: resultC = c()
-                }
-            }
-        } } }
+    public static func together<A, B, C>(onAllCores: Bool, _ a: @escaping () -> A, _ b: @escaping () -> B,
+                                         _ c: @escaping () -> C) -> (A, B, C) {
+        var (resultA, resultB, resultC): (A?, B?, C?) = (nil, nil, nil)
+        run([{ resultA = a() }, { resultB = b() }, { resultC = c() }], onAllCores: onAllCores)
         return (resultA!, resultB!, resultC!)
+    }
+
+    /// Runs each piece of work once. Each writes a result of its own, read after all have ended.
+    private static func run(_ work: [() -> Void], onAllCores: Bool) {
+        guard onAllCores else { return work.forEach { $0() } }
+        nonisolated(unsafe) let work = work
+        DispatchQueue.concurrentPerform(iterations: work.count) { work[$0]() }
     }
 }
