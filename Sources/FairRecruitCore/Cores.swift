@@ -7,15 +7,30 @@ public enum Cores {
     /// Nested in work already spread over the cores (a batch's agencies), Dispatch runs the
     /// pieces one after another on the calling thread.
     public static func map<Result>(_ count: Int, onAllCores: Bool, _ transform: (Int) -> Result) -> [Result] {
-        guard onAllCores && count > 1 else { return (0..<count).map(transform) }
-        return withoutActuallyEscaping(transform) { transform in
-            Array(unsafeUninitializedCapacity: count) { buffer, initialized in
-                // Each index is written by one thread only, and read after all have ended.
-                nonisolated(unsafe) let results = buffer
-                nonisolated(unsafe) let transform = transform
-                DispatchQueue.concurrentPerform(iterations: count) { (results.baseAddress! + $0).initialize(to: transform($0)) }
-                initialized = count
+        array(count: count, pieceSize: 1, onAllCores: onAllCores) { range, start in start.initialize(to: transform(range.lowerBound)) }
+    }
+
+    /// An array of `count` elements made in pieces of `pieceSize`: `fill` initializes the
+    /// elements of a range, the first at `start`. The pieces run on every core when
+    /// `onAllCores`, else one after another here.
+    public static func array<Element>(count: Int, pieceSize: Int, onAllCores: Bool,
+                                      _ fill: (_ range: Range<Int>, _ start: UnsafeMutablePointer<Element>) -> Void) -> [Element] {
+        let pieces = (count + pieceSize - 1) / pieceSize
+        return Array(unsafeUninitializedCapacity: count) { buffer, initialized in
+            func piece(_ index: Int) {
+                let range = index * pieceSize..<min(count, (index + 1) * pieceSize)
+                fill(range, buffer.baseAddress! + range.lowerBound)
             }
+            if onAllCores && pieces > 1 {
+                // Each element is written by one thread only, and read after all have ended.
+                withoutActuallyEscaping(piece) { piece in
+                    nonisolated(unsafe) let piece = piece
+                    DispatchQueue.concurrentPerform(iterations: pieces) { piece($0) }
+                }
+            } else {
+                for index in 0..<pieces { piece(index) }
+            }
+            initialized = count
         }
     }
 }

@@ -1,4 +1,3 @@
-import Dispatch
 import FairRecruitCore
 
 /// The accepted fee records of every agency, kept compact: a batch holds millions of them at once
@@ -46,22 +45,11 @@ public struct FeeStore: Sendable {
     public func records(of agency: String, onAllCores: Bool = false) -> [FeeRecord] {
         guard let index = agencyIndex[agency] else { return [] }
         let ordinals = byAgency[Int(index)]
-        let pieceSize = Self.blockSize
-        guard onAllCores && ordinals.count >= 2 * pieceSize else {
-            var texts = AgencyTexts(agency: agency, of: self)
-            return ordinals.map { record(at: Int($0), texts: &texts) }
-        }
-        // Pieces of 64K records, each with texts of its own (see AgencyTexts). On one core,
+        // In pieces of 64K records, each with texts of its own (see AgencyTexts). On one core,
         // rebuilding a 1M-record agency was a fifth of a single audit's engine phase (perf).
-        return Array(unsafeUninitializedCapacity: ordinals.count) { buffer, initialized in
-            nonisolated(unsafe) let records = buffer
-            DispatchQueue.concurrentPerform(iterations: (ordinals.count + pieceSize - 1) / pieceSize) { piece in
-                var texts = AgencyTexts(agency: agency, of: self)
-                for i in piece * pieceSize..<min(ordinals.count, (piece + 1) * pieceSize) {
-                    (records.baseAddress! + i).initialize(to: record(at: Int(ordinals[i]), texts: &texts))
-                }
-            }
-            initialized = ordinals.count
+        return Cores.array(count: ordinals.count, pieceSize: Self.blockSize, onAllCores: onAllCores) { range, start in
+            var texts = AgencyTexts(agency: agency, of: self)
+            for (offset, i) in range.enumerated() { (start + offset).initialize(to: record(at: Int(ordinals[i]), texts: &texts)) }
         }
     }
 
