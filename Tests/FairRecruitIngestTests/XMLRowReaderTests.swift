@@ -47,6 +47,37 @@ private func failure(_ body: () throws -> Void) -> String? {
                                           "unexpected element <value> inside <amount>", nil])
     }
 
+    @Test func aBlankFieldGivenAgainIsStillGivenTwice() throws {
+        let result = try rows("blank-twice.xml", """
+        <feeRecords>
+        <fee agency_id="  "><agency_id>A2</agency_id></fee>
+        <fee agency_id="A1"><amount> </amount><amount>5</amount></fee>
+        <fee agency_id=" A3 " amount=""/>
+        </feeRecords>
+        """)
+        #expect(result.map(\.problem) == ["field 'agency_id' is given twice", "field 'amount' is given twice", nil])
+        #expect(result.map(\.values) == [["agency_id": "A2"], ["agency_id": "A1", "amount": "5"], ["agency_id": "A3"]])
+    }
+
+    @Test func longValuesAndManyRowsKeepEveryValue() throws {
+        // Rows whose values outgrow the memory they are copied into, before and after the attributes.
+        var text = "<feeRecords>\n"
+        for i in 0..<50 {
+            let long = String(repeating: "d\(i)", count: 40 * i)
+            text += "<fee agency_id=\"A\(i)\" description=\"\(long)\" employer=\"E\(i)\"><occupation>\(long)o</occupation><sector>S\(i)</sector></fee>\n"
+        }
+        text += "</feeRecords>\n"
+        let result = try rows("long.xml", text)
+        #expect(result.count == 50)
+        for (i, row) in result.enumerated() {
+            let long = String(repeating: "d\(i)", count: 40 * i)
+            var expected = ["agency_id": "A\(i)", "employer": "E\(i)", "occupation": long + "o", "sector": "S\(i)"]
+            if !long.isEmpty { expected["description"] = long }
+            #expect(row.values == expected)
+            #expect(row.location.line == i + 2)
+        }
+    }
+
     @Test func selfAssessmentsCarryTheAgencyAndItsName() throws {
         let reader = XMLRowReader(path: temporaryFile("answers.xml", """
         <selfAssessments>
