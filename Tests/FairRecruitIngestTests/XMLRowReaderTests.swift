@@ -60,6 +60,14 @@ private func failure(_ body: () throws -> Void) -> String? {
         #expect(result.map(\.values) == [["agency_id": "A2"], ["agency_id": "A1", "amount": "5"], ["agency_id": "A3"], ["agency_id": "A4"]])
     }
 
+    @Test func anEmptyValueFirstInTheFileIsRead() throws {
+        // An empty value copied before any other once stopped the reader (nothing was allocated yet).
+        let copied = try rows("empty-first.xml", "<feeRecords>\n<fee agency_id=\"\" amount=\"5\"><currency>NPR</currency></fee>\n</feeRecords>\n")
+        #expect(copied.map(\.values) == [["amount": "5", "currency": "NPR"]])
+        let inPlace = try rows("empty-first-in-place.xml", "<feeRecords>\n<fee agency_id=\"\" amount=\"5\"/>\n</feeRecords>\n")
+        #expect(inPlace.map(\.values) == [["amount": "5"]])
+    }
+
     @Test func longValuesAndManyRowsKeepEveryValue() throws {
         // Rows whose values outgrow the memory they are copied into, before and after the attributes.
         var text = "<feeRecords>\n"
