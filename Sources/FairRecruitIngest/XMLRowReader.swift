@@ -94,9 +94,9 @@ public final class XMLRowReader {
             pipeline.stopParsing()
             let check = checking()
             let result: Result<Void, IngestError> = withoutActuallyEscaping({ (row: RawRow) in withUnsafePointer(to: check(row)) { body($0, offset) } }) { handle in
-                parser.state.handle = handle
+                parser.state.pointee.handle = handle
                 let rest = RemainingSegments(rest: [], pipeline: pipeline)
-                defer { parser.state.handle = { _ in } }   // the parser outlives `body`
+                defer { parser.state.pointee.handle = { _ in } }   // the parser outlives `body`
                 return Result { () throws(IngestError) in
                     while parser.failure == nil, let bytes = try rest.next() { parser.feed(bytes) }
                     parser.finish()
@@ -121,34 +121,46 @@ public final class XMLRowReader {
 
     /// The rows of one segment (lines counted from its start, plus one after the first segment).
     private static func parse<Row>(_ segment: Segment, into rows: [Row], reader: XMLRowReader, check: @escaping (RawRow) -> Row) -> RowBatch<Row> {
-        let batch = RowBatch<Row>(segment: segment, rows: rows)
+        let batch = RowBatch<Row>(segment: segment)
         batch.lines = segment.lineFeeds
-        let parser: SAXParser
-        do {
-            parser = try SAXParser(reader: reader) { batch.rows.append(check($0)) }
-        } catch {
-            batch.failure = error
-            return batch
+        var rows = rows
+        withUnsafeMutablePointer(to: &rows) { rows in
+            // Rows are appended through a pointer to an array of this function's own: appended to
+            // the batch's, an object's property, each was checked for exclusive access at run time
+            // (callgrind: 130 instructions per row).
+            let parser: SAXParser
+            do throws(IngestError) {
+                parser = try SAXParser(reader: reader) { rows.pointee.append(check($0)) }
+            } catch {
+                batch.failure = error
+                return
+            }
+            defer { parser.state.pointee.handle = { _ in } }   // the parser may outlive `rows`
+            if segment.index > 0 { parser.feed(Array("<feeRecords>\n".utf8)) }
+            parser.feed(segment.bytes)
+            if segment.isLast { parser.finish() }
+            batch.failure = parser.failure
+            if batch.failure == nil && !segment.isLast && !parser.endsBetweenRows(firstSegment: segment.index == 0) {
+                batch.parser = parser
+            }
         }
-        if segment.index > 0 { parser.feed(Array("<feeRecords>\n".utf8)) }
-        parser.feed(segment.bytes)
-        if segment.isLast { parser.finish() }
-        batch.failure = parser.failure
-        if batch.failure == nil && !segment.isLast && !parser.endsBetweenRows(firstSegment: segment.index == 0) {
-            parser.state.handle = { _ in }
-            batch.parser = parser
-        }
+        batch.rows = rows
         return batch
     }
 
     /// A libxml2 push parser with this reader's SAX callbacks and safety options.
     final class SAXParser {
-        let state: ParseState
-        private let unmanaged: Unmanaged<ParseState>
+        /// What the callbacks work on, reached through libxml2's user-data pointer. A struct in
+        /// memory of the parser's own rather than an object: every use of an object's stored
+        /// property was checked for exclusive access at run time, and every callback retained and
+        /// released the object (callgrind: the callbacks took 4,640 instructions per fee row
+        /// besides checking it, 1,960 as a struct).
+        let state: UnsafeMutablePointer<ParseState>
         private let context: xmlParserCtxtPtr
 
         init(reader: XMLRowReader, handle: @escaping (RawRow) -> Void) throws(IngestError) {
-            state = ParseState(reader: reader, handle: handle)
+            state = .allocate(capacity: 1)
+            state.initialize(to: ParseState(reader: reader, handle: handle))
             var handler = xmlSAXHandler()
             handler.initialized = UInt32(XML_SAX2_MAGIC)
             handler.startElementNs = onStartElement
@@ -162,26 +174,26 @@ public final class XMLRowReader {
             handler.reference = onReference
             handler.serror = onError
             handler.warning = nil
-            let retained = Unmanaged.passRetained(state)
-            unmanaged = retained
-            guard let context = reader.path.withCString({ xmlCreatePushParserCtxt(&handler, retained.toOpaque(), nil, 0, $0) }) else {
-                retained.release()
+            guard let context = reader.path.withCString({ [state] in xmlCreatePushParserCtxt(&handler, state, nil, 0, $0) }) else {
+                state.deinitialize(count: 1)
+                state.deallocate()
                 throw IngestError.malformed(SourceLocation(file: reader.path, line: 1), "cannot start the XML parser")
             }
             self.context = context
-            state.context = context
+            state.pointee.context = context
             xmlCtxtUseOptions(context, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_IGNORE_ENC.rawValue | XML_PARSE_NOCDATA.rawValue))
         }
 
         deinit {
             xmlFreeParserCtxt(context)
-            unmanaged.release()
+            state.deinitialize(count: 1)
+            state.deallocate()
         }
 
-        var failure: IngestError? { state.failure }
+        var failure: IngestError? { state.pointee.failure }
 
         func feed(_ bytes: [UInt8]) {
-            guard state.failure == nil, !bytes.isEmpty else { return }
+            guard failure == nil, !bytes.isEmpty else { return }
             _ = bytes.withUnsafeBufferPointer { buffer in
                 buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
                     xmlParseChunk(context, $0, Int32(buffer.count), 0)
@@ -191,14 +203,15 @@ public final class XMLRowReader {
 
         /// Tells the parser the document ends here (it then checks that every element is closed).
         func finish() {
-            if state.failure == nil { xmlParseChunk(context, nil, 0, 1) }
+            if failure == nil { xmlParseChunk(context, nil, 0, 1) }
         }
 
         /// Whether the parser stands between two `<fee>` rows of a `<feeRecords>` written plainly
         /// (the first segment's root as the next segments' is made up), with only white space
         /// not parsed yet: then the next segment, parsed on its own, reads as this one would go on.
         func endsBetweenRows(firstSegment: Bool) -> Bool {
-            guard state.depth == 1, !state.inRow, !firstSegment || state.plainRoot, let input = context.pointee.input else { return false }
+            guard state.pointee.depth == 1, !state.pointee.inRow, !firstSegment || state.pointee.plainRoot,
+                  let input = context.pointee.input else { return false }
             guard var p = input.pointee.cur, let end = input.pointee.end else { return true }
             while p < end {
                 guard p.pointee == 0x20 || p.pointee == 0x09 || p.pointee == 0x0A || p.pointee == 0x0D else { return false }
@@ -208,84 +221,122 @@ public final class XMLRowReader {
         }
     }
 
-    /// Mutable parse state, reached from libxml2's C callbacks through the user-data pointer.
-    /// The values of the row being built, one after another. libxml2's attribute values live only
-    /// as long as their callback, so they are copied; into memory kept for the whole parse, as
-    /// `Array.append(contentsOf:)` checked uniqueness and capacity per value (callgrind: a twelfth
-    /// of reading an XML row).
-    struct RowBytes {
-        private var storage = UnsafeMutableBufferPointer<UInt8>(start: nil, count: 0)   // allocated on first use
-        private var count = 0
+    /// The row being built: per known column, its value as ``RawRow`` holds it, trimmed as it is
+    /// set, so a finished row is handed on as it stands. A value that must outlive its callback
+    /// (libxml2's attribute values live only as long as theirs) is copied, into memory kept for
+    /// the whole parse.
+    struct RowValues: ~Copyable {
+        /// Per known column: the value without surrounding whitespace, nil when blank or absent.
+        let values: UnsafeMutableBufferPointer<UnsafeBufferPointer<UInt8>?>
+        /// Per known column, the last row that gave it (blank or not), to find a field given twice.
+        private let givenIn: UnsafeMutableBufferPointer<Int>
+        private var row = 0
+        /// The copies of this row's values, one after another.
+        private var bytes: UnsafeMutableBufferPointer<UInt8>
+        private var used = 0
 
-        /// Appends `value`; its range in the row's bytes.
-        mutating func append(_ value: UnsafeBufferPointer<UInt8>) -> Range<Int> {
-            if count + value.count > storage.count {
-                let grown = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(2 * storage.count, count + value.count, 1024))
-                if count > 0 { _ = grown.initialize(fromContentsOf: storage[..<count]) }
-                storage.deallocate()
-                storage = grown
-            }
-            if let base = value.baseAddress { (storage.baseAddress! + count).initialize(from: base, count: value.count) }
-            count += value.count
-            return (count - value.count)..<count
+        init(columns: Int) {
+            values = .allocate(capacity: columns)
+            values.initialize(repeating: nil)
+            givenIn = .allocate(capacity: columns)
+            givenIn.initialize(repeating: 0)
+            bytes = .allocate(capacity: 1024)
         }
 
-        mutating func removeAll() { count = 0 }
+        deinit {
+            values.deallocate()
+            givenIn.deallocate()
+            bytes.deallocate()
+        }
 
-        func withBytes<T>(_ body: (UnsafeBufferPointer<UInt8>) -> T) -> T { body(UnsafeBufferPointer(rebasing: storage[..<count])) }
+        /// Starts the next row, with no values.
+        mutating func clear() {
+            row += 1
+            used = 0
+            values.update(repeating: nil)
+        }
 
-        /// Frees the memory; the owner calls it once, when it is done.
-        func free() { storage.deallocate() }   // nothing when never allocated
+        /// Sets a column to `value`, or to a copy of it; false when the row gave that column
+        /// already (the later value is kept).
+        mutating func set(_ column: Int, _ value: UnsafeBufferPointer<UInt8>, copying: Bool) -> Bool {
+            var kept = value
+            if copying {
+                if used + value.count > bytes.count { grow(toHold: used + value.count) }
+                let copy = bytes.baseAddress! + used
+                if let base = value.baseAddress { copy.initialize(from: base, count: value.count) }
+                used += value.count
+                kept = UnsafeBufferPointer(start: copy, count: value.count)
+            }
+            values[column] = RawRow.value(kept)
+            defer { givenIn[column] = row }
+            return givenIn[column] != row
+        }
+
+        /// Moves the copies to memory that holds `count` bytes, and this row's values copied there with them.
+        private mutating func grow(toHold count: Int) {
+            let grown = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(2 * bytes.count, count))
+            let (old, new) = (UnsafePointer(bytes.baseAddress!), grown.baseAddress!)
+            new.initialize(from: old, count: used)
+            for i in values.indices {
+                guard let value = values[i], let start = value.baseAddress, start >= old && start < old + used else { continue }
+                values[i] = UnsafeBufferPointer(start: new + (start - old), count: value.count)
+            }
+            bytes.deallocate()
+            bytes = grown
+        }
     }
 
-    final class ParseState {
+    /// The parse state the SAX callbacks work on.
+    struct ParseState: ~Copyable {
         let reader: XMLRowReader
+        let kind: Kind
         var handle: (RawRow) -> Void
         var context: xmlParserCtxtPtr?
         /// The root element is `<feeRecords>` exactly, without attributes or namespaces.
         var plainRoot = false
         var failure: IngestError?
         var depth = 0
-        /// Element names from the root down, lowercased.
-        var stack: [String] = []
+        /// The `<selfAssessment>`s are wrapped in a `<selfAssessments>`.
+        var wrapped = false
         /// Lowercased names by libxml2's name pointer: libxml2 keeps one copy of each name per
         /// parse, so a name is lowercased once, not once per row.
         var names: [UnsafeRawPointer: String] = [:]
+        /// The rows' element (`<fee>`, `<answer>`) by its name pointer, once one is seen: a row is
+        /// then recognised without looking its name up (callgrind: 320 instructions per row).
+        var rowElement: UnsafePointer<xmlChar>?
+        /// The element a row's field is in (three levels deep), for messages.
+        var fieldElement: UnsafePointer<xmlChar>?
         /// Known column by name pointer (-1: not a column).
         var columns: [UnsafeRawPointer: Int] = [:]
-        /// The name and column of the attribute at each position of the last `<fee>`.
+        /// The name and column of the attribute at each position of the last row.
         var attributeColumns: [(name: UnsafeRawPointer?, column: Int)] = []
         let columnByName: [String: Int]
-        // The row being built: its values' ranges in `rowBytes`, per known column.
+        // The row being built.
         var inRow = false
-        var values: [Range<Int>?]
-        var pointers: [UnsafeBufferPointer<UInt8>?]
-        var rowBytes = RowBytes()
+        var row: RowValues
         var rowLine = 0
         var rowProblem: String?
         var field: Int?             // the known column a child element fills (-1: an unknown one)
+        var text: [UInt8] = []      // its text
         // `<selfAssessment>` attributes in force.
         var agency: String?
 
         init(reader: XMLRowReader, handle: @escaping (RawRow) -> Void) {
-            self.reader = reader; self.handle = handle
-            values = Array(repeating: nil, count: reader.known.count)
-            pointers = Array(repeating: nil, count: reader.known.count)
+            self.reader = reader; self.kind = reader.kind; self.handle = handle
+            row = RowValues(columns: reader.known.count)
             columnByName = Dictionary(reader.known.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         }
-
-        deinit { rowBytes.free() }
 
         var line: Int { context.map { Int(xmlSAX2GetLineNumber($0)) } ?? 1 }
         var column: Int { context.map { Int(xmlSAX2GetColumnNumber($0)) } ?? 1 }
 
-        func fail(_ message: String, line: Int? = nil, column: Int? = nil) {
+        mutating func fail(_ message: String, line: Int? = nil, column: Int? = nil) {
             guard failure == nil else { return }
             failure = .malformed(SourceLocation(file: reader.path, line: line ?? self.line, column: column ?? self.column), message)
             if let context { xmlStopParser(context) }
         }
 
-        func name(_ pointer: UnsafePointer<xmlChar>?) -> String {
+        mutating func name(_ pointer: UnsafePointer<xmlChar>?) -> String {
             guard let pointer else { return "" }
             if let known = names[UnsafeRawPointer(pointer)] { return known }
             let name = lowercasedName(pointer)
@@ -293,13 +344,21 @@ public final class XMLRowReader {
             return name
         }
 
+        /// Whether an element is the rows' element, named `expected` (lowercased).
+        mutating func isRowElement(_ pointer: UnsafePointer<xmlChar>?, named expected: String) -> Bool {
+            if let pointer, pointer == rowElement { return true }
+            guard name(pointer) == expected else { return false }
+            rowElement = pointer
+            return true
+        }
+
         /// A self-assessment's fields go by the contract's names (`question` is `question_id`).
         func renamed(_ name: String) -> String {
-            guard reader.kind == .selfAssessments else { return name }
+            guard kind == .selfAssessments else { return name }
             return name == "question" ? "question_id" : name == "value" ? "answer" : name
         }
 
-        func column(_ pointer: UnsafePointer<xmlChar>?) -> Int {
+        mutating func column(_ pointer: UnsafePointer<xmlChar>?) -> Int {
             guard let pointer else { return -1 }
             if let known = columns[UnsafeRawPointer(pointer)] { return known }
             let column = columnByName[renamed(name(pointer))] ?? -1
@@ -307,95 +366,97 @@ public final class XMLRowReader {
             return column
         }
 
-        /// Sets a field; unknown fields (names, passport numbers) are dropped before their values are copied.
-        func setField(_ column: Int, _ value: UnsafeBufferPointer<UInt8>) {
+        /// Sets a field, to a copy of `value` unless it stays where it is until the row is handed
+        /// on; unknown fields (names, passport numbers) are dropped before their values are copied.
+        mutating func setField(_ column: Int, _ value: UnsafeBufferPointer<UInt8>, copying: Bool = true) {
             guard inRow, column >= 0 else { return }
-            if values[column] != nil {
+            if !row.set(column, value, copying: copying) {
                 rowProblem = rowProblem ?? "field '\(reader.known[column])' is given twice"
             }
-            values[column] = rowBytes.append(value)
         }
 
-        func startRow() {
+        mutating func startRow() {
             inRow = true
-            values.withUnsafeMutableBufferPointer { $0.update(repeating: nil) }
-            rowBytes.removeAll()
+            row.clear()
             rowLine = line
             rowProblem = nil
         }
 
-        /// A `<fee>`'s attributes as fields. The row's arrays are taken out of the object for the
-        /// loop: every use of a class's stored property is checked for exclusive access at run
-        /// time, which made this the most expensive part of reading XML (callgrind: 490
-        /// instructions per attribute before, about a tenth after).
-        func setAttributes(_ count: Int32, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
-            guard let attributes, count > 0, inRow else { return }
-            var bytes = RowBytes(), values: [Range<Int>?] = [], cache: [(name: UnsafeRawPointer?, column: Int)] = []
-            swap(&bytes, &rowBytes); swap(&values, &self.values); swap(&cache, &attributeColumns)
-            defer { swap(&bytes, &rowBytes); swap(&values, &self.values); swap(&cache, &attributeColumns) }
+        /// A row element's attributes as fields. When the element ends with its start tag
+        /// (`<fee … />`, the usual row), the row is complete: it is handed on at once, its values
+        /// used where libxml2 has them (callgrind: the callbacks took 1,970 instructions per row
+        /// copying them, 1,490 without).
+        mutating func setAttributes(_ count: Int32, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
+            guard inRow else { return }
+            let endsHere = startTagEndsElement
+            defer { if endsHere { finishRow() } }
+            guard let attributes, count > 0 else { return }
+            let count = Int(count)
+            if attributeColumns.count < count { attributeColumns += Array(repeating: (nil, -1), count: count - attributeColumns.count) }
             // Five pointers per attribute: local name, prefix, URI, value start, value end.
-            for i in 0..<Int(count) {
+            for i in 0..<count {
                 let base = i * 5
-                guard let start = attributes[base + 3], let end = attributes[base + 4] else { continue }
-                let name = attributes[base].map(UnsafeRawPointer.init)
+                guard let name = attributes[base], let start = attributes[base + 3], let end = attributes[base + 4] else { continue }
                 // Rows usually give their attributes in the same order: the column is cached by position.
-                let column: Int
-                if i < cache.count && cache[i].name == name {
-                    column = cache[i].column
-                } else {
-                    column = self.column(attributes[base])
-                    if i >= cache.count { cache += Array(repeating: (nil, -1), count: i + 1 - cache.count) }
-                    cache[i] = (name, column)
+                var (cachedName, column) = attributeColumns[i]
+                if cachedName != UnsafeRawPointer(name) {
+                    column = self.column(name)
+                    attributeColumns[i] = (UnsafeRawPointer(name), column)
                 }
-                guard column >= 0 else { continue }   // not a column: names, passport numbers are never copied
-                if values[column] != nil { rowProblem = rowProblem ?? "field '\(reader.known[column])' is given twice" }
-                values[column] = bytes.append(UnsafeBufferPointer(start: start, count: end - start))
+                setField(column, UnsafeBufferPointer(start: start, count: end - start), copying: !endsHere)
             }
         }
 
-        func finishRow() {
+        /// Whether the element just started ends with its start tag (`/>`): libxml2 calls the
+        /// start callback with its input at the tag's end, and `/>` there ends the element.
+        var startTagEndsElement: Bool {
+            guard let input = context?.pointee.input, let cur = input.pointee.cur, let end = input.pointee.end, end - cur >= 2 else { return false }
+            return cur[0] == UInt8(ascii: "/") && cur[1] == UInt8(ascii: ">")
+        }
+
+        mutating func finishRow() {
             guard inRow else { return }
             inRow = false
-            var pointers: [UnsafeBufferPointer<UInt8>?] = []
-            swap(&pointers, &self.pointers)
-            defer { swap(&pointers, &self.pointers) }
-            let values = self.values
-            rowBytes.withBytes { bytes in
-                for (i, range) in values.enumerated() { pointers[i] = range.flatMap { RawRow.value(UnsafeBufferPointer(rebasing: bytes[$0])) } }
-                pointers.withUnsafeBufferPointer { pointers in
-                    handle(RawRow(file: reader.path, line: rowLine, problem: rowProblem, values: pointers))
-                }
-            }
+            handle(RawRow(file: reader.path, line: rowLine, problem: rowProblem, values: UnsafeBufferPointer(row.values)))
         }
 
-        func start(_ namePointer: UnsafePointer<xmlChar>?, _ attributeCount: Int32, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?,
-                   plain: Bool) {
-            let name = name(namePointer)
+        mutating func start(_ namePointer: UnsafePointer<xmlChar>?, _ attributeCount: Int32, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?,
+                            plain: Bool) {
             depth += 1
-            stack.append(name)
             if depth > XMLRowReader.maxDepth { return fail("elements are nested deeper than \(XMLRowReader.maxDepth) levels") }
-            switch reader.kind {
+            switch kind {
             case .feeRecords:
                 switch depth {
                 case 1:
+                    let name = name(namePointer)
                     if name != "feerecords" { fail("expected a <feeRecords> document, found <\(name)>") }
                     plainRoot = plain && namePointer.map { String(cString: $0) } == "feeRecords"
                 case 2:
                     startRow()
-                    if name == "fee" { setAttributes(attributeCount, attributes) } else { rowProblem = "unexpected element <\(name)>, expected <fee>" }
+                    if isRowElement(namePointer, named: "fee") {
+                        setAttributes(attributeCount, attributes)
+                    } else {
+                        rowProblem = "unexpected element <\(name(namePointer))>, expected <fee>"
+                    }
                 case 3:
+                    fieldElement = namePointer
                     field = column(namePointer)
                     text.removeAll(keepingCapacity: true)
                 default:
-                    rowProblem = rowProblem ?? "unexpected element <\(name)> inside <\(stack[2])>"
+                    let (name, parent) = (name(namePointer), name(fieldElement))
+                    rowProblem = rowProblem ?? "unexpected element <\(name)> inside <\(parent)>"
                 }
             case .selfAssessments:
-                let base = stack.first == "selfassessments" ? 1 : 0   // levels taken by the optional wrapper
-                if depth == 1 && name != "selfassessments" && name != "selfassessment" {
-                    return fail("expected a <selfAssessment> or <selfAssessments> document, found <\(name)>")
+                if depth == 1 {
+                    let name = name(namePointer)
+                    wrapped = name == "selfassessments"   // levels taken by the optional wrapper
+                    if !wrapped && name != "selfassessment" {
+                        return fail("expected a <selfAssessment> or <selfAssessments> document, found <\(name)>")
+                    }
                 }
-                switch depth - base {
+                switch depth - (wrapped ? 1 : 0) {
                 case 1:
+                    let name = name(namePointer)
                     if name != "selfassessment" { return fail("expected <selfAssessment>, found <\(name)>") }
                     var attributeValues: [String: String] = [:]
                     if let attributes, attributeCount > 0 {
@@ -411,41 +472,48 @@ public final class XMLRowReader {
                     if let agency, let name = attributeValues["name"], !name.isEmpty { reader.agencyNames[agency] = name }
                 case 2:
                     startRow()
-                    if let agency, let column = columnByName["agency_id"] {
-                        var copy = agency
-                        copy.withUTF8 { setField(column, $0) }
+                    if !isRowElement(namePointer, named: "answer") {
+                        rowProblem = "unexpected element <\(name(namePointer))>, expected <answer>"
                     }
-                    setAttributes(attributeCount, attributes)
-                    if name != "answer" { rowProblem = "unexpected element <\(name)>, expected <answer>" }
+                    if var agency, let column = columnByName["agency_id"] {
+                        agency.withUTF8 { setField(column, $0) }
+                    }
+                    setAttributes(attributeCount, attributes)   // last: it may hand the row on
                 case 3:
+                    fieldElement = namePointer
                     field = column(namePointer)
                     text.removeAll(keepingCapacity: true)
                 default:
+                    let name = name(namePointer)
                     rowProblem = rowProblem ?? "unexpected element <\(name)> inside <answer>"
                 }
             }
         }
 
-        var text: [UInt8] = []
+        mutating func characters(_ bytes: UnsafeBufferPointer<UInt8>) {
+            guard let field, field >= 0 else { return }
+            text.append(contentsOf: bytes)
+        }
 
-        func end() {
-            let base = reader.kind == .selfAssessments && stack.first == "selfassessments" ? 1 : 0
-            switch depth - base {
+        mutating func end() {
+            switch depth - (wrapped ? 1 : 0) {
             case 2: finishRow()
             case 3:
-                if let field { text.withUnsafeBufferPointer { setField(field, $0) } }
+                if let field {
+                    let text = self.text
+                    text.withUnsafeBufferPointer { setField(field, $0) }
+                }
                 field = nil
-            case 1 where reader.kind == .selfAssessments: agency = nil
+            case 1 where kind == .selfAssessments: agency = nil
             default: break
             }
             depth -= 1
-            stack.removeLast()
         }
     }
 }
 
-private func state(_ pointer: UnsafeMutableRawPointer?) -> XMLRowReader.ParseState {
-    Unmanaged<XMLRowReader.ParseState>.fromOpaque(pointer!).takeUnretainedValue()
+private func state(_ pointer: UnsafeMutableRawPointer?) -> UnsafeMutablePointer<XMLRowReader.ParseState> {
+    pointer!.assumingMemoryBound(to: XMLRowReader.ParseState.self)
 }
 
 /// Element and attribute names are case-insensitive (ASCII).
@@ -456,29 +524,28 @@ private func lowercasedName(_ pointer: UnsafePointer<xmlChar>?) -> String {
 }
 
 private let onStartElement: startElementNsSAX2Func = { context, localName, prefix, _, namespaceCount, _, attributeCount, _, attributes in
-    state(context).start(localName, attributeCount, attributes, plain: prefix == nil && namespaceCount == 0 && attributeCount == 0)
+    state(context).pointee.start(localName, attributeCount, attributes, plain: prefix == nil && namespaceCount == 0 && attributeCount == 0)
 }
 
-private let onEndElement: endElementNsSAX2Func = { context, _, _, _ in state(context).end() }
+private let onEndElement: endElementNsSAX2Func = { context, _, _, _ in state(context).pointee.end() }
 
 private let onCharacters: charactersSAXFunc = { context, characters, length in
-    let s = state(context)
-    guard let field = s.field, field >= 0, let characters else { return }
-    s.text.append(contentsOf: UnsafeBufferPointer(start: characters, count: Int(length)))
+    guard let characters else { return }
+    state(context).pointee.characters(UnsafeBufferPointer(start: characters, count: Int(length)))
 }
 
 private let onDocumentType: internalSubsetSAXFunc = { context, _, _, _ in
-    state(context).fail("document type declarations (DOCTYPE) are not allowed: entities and DTDs are refused for safety")
+    state(context).pointee.fail("document type declarations (DOCTYPE) are not allowed: entities and DTDs are refused for safety")
 }
 
 private let onEntityDeclaration: entityDeclSAXFunc = { context, _, _, _, _, _ in
-    state(context).fail("entity declarations are not allowed")
+    state(context).pointee.fail("entity declarations are not allowed")
 }
 
 private let onGetEntity: getEntitySAXFunc = { _, _ in nil }
 
 private let onReference: referenceSAXFunc = { context, _ in
-    state(context).fail("entity references are not allowed")
+    state(context).pointee.fail("entity references are not allowed")
 }
 
 private let onError: xmlStructuredErrorFunc = { context, error in
@@ -487,5 +554,5 @@ private let onError: xmlStructuredErrorFunc = { context, error in
     var message = error.message.map { String(cString: $0) } ?? "XML error"
     while message.last == "\n" || message.last == " " { message.removeLast() }
     if let first = message.first { message = first.lowercased() + message.dropFirst() }
-    state(context).fail("invalid XML: \(message)", line: Int(error.line), column: Int(max(error.int2, 1)))
+    state(context).pointee.fail("invalid XML: \(message)", line: Int(error.line), column: Int(max(error.int2, 1)))
 }

@@ -47,11 +47,52 @@ private func failure(_ body: () throws -> Void) -> String? {
                                           "unexpected element <value> inside <amount>", nil])
     }
 
+    @Test func aBlankFieldGivenAgainIsStillGivenTwice() throws {
+        let result = try rows("blank-twice.xml", """
+        <feeRecords>
+        <fee agency_id="  "><agency_id>A2</agency_id></fee>
+        <fee agency_id="A1"><amount> </amount><amount>5</amount></fee>
+        <fee agency_id=" A3 " amount=""/>
+        <fee agency_id="" AGENCY_ID="A4"/>
+        </feeRecords>
+        """)
+        #expect(result.map(\.problem) == ["field 'agency_id' is given twice", "field 'amount' is given twice", nil, "field 'agency_id' is given twice"])
+        #expect(result.map(\.values) == [["agency_id": "A2"], ["agency_id": "A1", "amount": "5"], ["agency_id": "A3"], ["agency_id": "A4"]])
+    }
+
+    @Test func anEmptyValueFirstInTheFileIsRead() throws {
+        // An empty value copied before any other once stopped the reader (nothing was allocated yet).
+        let copied = try rows("empty-first.xml", "<feeRecords>\n<fee agency_id=\"\" amount=\"5\"><currency>NPR</currency></fee>\n</feeRecords>\n")
+        #expect(copied.map(\.values) == [["amount": "5", "currency": "NPR"]])
+        let inPlace = try rows("empty-first-in-place.xml", "<feeRecords>\n<fee agency_id=\"\" amount=\"5\"/>\n</feeRecords>\n")
+        #expect(inPlace.map(\.values) == [["amount": "5"]])
+    }
+
+    @Test func longValuesAndManyRowsKeepEveryValue() throws {
+        // Rows whose values outgrow the memory they are copied into, before and after the attributes.
+        var text = "<feeRecords>\n"
+        for i in 0..<50 {
+            let long = String(repeating: "d\(i)", count: 40 * i)
+            text += "<fee agency_id=\"A\(i)\" description=\"\(long)\" employer=\"E\(i)\"><occupation>\(long)o</occupation><sector>S\(i)</sector></fee>\n"
+        }
+        text += "</feeRecords>\n"
+        let result = try rows("long.xml", text)
+        #expect(result.count == 50)
+        for (i, row) in result.enumerated() {
+            let long = String(repeating: "d\(i)", count: 40 * i)
+            var expected = ["agency_id": "A\(i)", "employer": "E\(i)", "occupation": long + "o", "sector": "S\(i)"]
+            if !long.isEmpty { expected["description"] = long }
+            #expect(row.values == expected)
+            #expect(row.location.line == i + 2)
+        }
+    }
+
     @Test func selfAssessmentsCarryTheAgencyAndItsName() throws {
         let reader = XMLRowReader(path: temporaryFile("answers.xml", """
         <selfAssessments>
           <selfAssessment agency="A1" name="Agency One"><answer question="Q1" value="yes"><evidence>e.pdf</evidence><comment>c</comment></answer></selfAssessment>
-          <selfAssessment agency="A2"><answer question="Q2"><value>no</value></answer></selfAssessment>
+          <selfAssessment agency="A2"><answer question="Q2"><value>no</value></answer><answer question="Q3" value="n/a"/></selfAssessment>
+          <selfAssessment agency="A3"><answer question="Q4" value="yes" agency_id="A9"/><answers question="Q5"/></selfAssessment>
         </selfAssessments>
         """), kind: .selfAssessments, known: AnswerColumns.all)
         var result: [FieldRow] = []
@@ -59,7 +100,11 @@ private func failure(_ body: () throws -> Void) -> String? {
         #expect(result.map(\.values) == [
             ["agency_id": "A1", "question_id": "Q1", "answer": "yes", "evidence": "e.pdf", "comment": "c"],
             ["agency_id": "A2", "question_id": "Q2", "answer": "no"],
+            ["agency_id": "A2", "question_id": "Q3", "answer": "n/a"],
+            ["agency_id": "A9", "question_id": "Q4", "answer": "yes"],
+            ["agency_id": "A3", "question_id": "Q5"],
         ])
+        #expect(result.map(\.problem) == [nil, nil, nil, "field 'agency_id' is given twice", "unexpected element <answers>, expected <answer>"])
         #expect(reader.agencyNames == ["A1": "Agency One"])
     }
 
