@@ -386,7 +386,6 @@ public struct AuditPipeline: Sendable {
         // Unique to this process and file without a random number: each costs a system call
         // (1,300 per large batch). O_EXCL still refuses a name already taken.
         let temporary = path + ".partial-\(getpid())-\(temporaryNumbers.add(1, ordering: .relaxed).newValue)"
-
         let direct = bytes.count >= DirectWrite.threshold ? bytes.withUnsafeBytes { DirectWrite.create(temporary, with: $0) } : nil
         let written: Bool
         if let direct {

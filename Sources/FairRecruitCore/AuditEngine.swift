@@ -19,8 +19,9 @@ public struct AuditInput: Sendable {
     /// The agency's past (history or baseline). Non-nil, or waivers for the agency, turn on the
     /// result's ``AuditResult/progress``.
     public var memory: AuditMemory? = nil
-    /// Evaluate requirements, and build the action plan and schedule, on every core (a single
-    /// audit; a batch spreads its agencies over the cores instead).
+    /// Spread this agency's audit over every core: the placement book, the requirements, and the
+    /// action plan, schedule and cost indicator (a single audit; a batch spreads its agencies over
+    /// the cores instead). The result is the same either way.
     public var onAllCores = false
 
     public init(agencyID: String, asOf: Day, records: [FeeRecord], answers: [String: Answer], feesProvided: Bool,
