@@ -4,8 +4,8 @@ import Dispatch
 /// output does not depend on how the work was spread.
 public enum Cores {
     /// `transform` of each of `0..<count`, in order: on every core when `onAllCores`, else here.
-    /// Nested in work already spread over the cores (a batch's agencies), Dispatch runs the
-    /// pieces one after another on the calling thread.
+    /// (Called inside work Dispatch already spreads, libdispatch divides its threads among the
+    /// nested calls, so the cores are not oversubscribed.)
     public static func map<Result>(_ count: Int, onAllCores: Bool, _ transform: (Int) -> Result) -> [Result] {
         array(count: count, pieceSize: 1, onAllCores: onAllCores) { range, start in start.initialize(to: transform(range.lowerBound)) }
     }
