@@ -179,11 +179,11 @@ struct PlacementBook {
 
     /// Placements, workers and currencies, numbered in order of first appearance.
     private struct Grouping {
-        var placements: [Placement] = []
-        var workerIDs: [String] = []
-        var workerOfRecord: [Int] = []
-        var currencyOfRecord: [Int] = []
-        var currencies: CurrencyTable
+        let placements: [Placement]
+        let workerIDs: [String]
+        let workerOfRecord: [Int]
+        let currencyOfRecord: [Int]
+        let currencies: CurrencyTable
 
         init(_ records: [FeeRecord], rates: ExchangeRates) {
             var placements: [Placement] = []
