@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "CPrefetch"),
         // The open(2) flag for writing large reports around the page cache.
         .target(name: "CDirectIO"),
+        // glibc's malloc thresholds (mallopt), set once when the command starts.
+        .target(name: "CMalloc"),
         // Reading fee records and self-assessments (CSV and XML) into validated values.
         .target(name: "FairRecruitIngest", dependencies: ["FairRecruitCore", "CLibXML2", "CPrefetch"]),
         // JSON, Markdown, HTML (Mustache templates) and CSV reports.
@@ -47,7 +49,7 @@ let package = Package(
         ]),
         // Commands and the audit pipeline that ties the modules together.
         .target(name: "FairRecruitCLI", dependencies: [
-            "FairRecruitCore", "FairRecruitStandards", "FairRecruitIngest", "FairRecruitReports", "FairRecruitHistory", "CDirectIO",
+            "FairRecruitCore", "FairRecruitStandards", "FairRecruitIngest", "FairRecruitReports", "FairRecruitHistory", "CDirectIO", "CMalloc",
             .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
