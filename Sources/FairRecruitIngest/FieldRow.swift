@@ -181,17 +181,23 @@ public final class CSVRowReader {
     /// The rows of one segment (lines counted from its start).
     private static func parse<Row>(_ segment: Segment, into rows: [Row], columns: [Int], known: [String], path: String,
                                    check: (RawRow) -> Row) -> RowBatch<Row> {
-        let batch = RowBatch<Row>(segment: segment, rows: rows)
+        let batch = RowBatch<Row>(segment: segment)
         // Copies of the segment's own: every row retains and releases the path and the column
         // map, and shared by the threads parsing at once, their reference counts were cache lines
         // the cores fought over.
         let reader = CSVReader(source: OneChunk(segment.bytes), path: path.withOwnStorage, endsMidFile: !segment.isLast)
-        let rows = CSVRowReader(continuing: reader, columns: columns.map { $0 }, known: known)
-        do {
-            while try rows.nextRow({ batch.rows.append(check($0)) }) {}
-        } catch {
-            batch.failure = error
+        let rowReader = CSVRowReader(continuing: reader, columns: columns.map { $0 }, known: known)
+        var rows = rows
+        // Appended through a pointer to an array of this function's own, as in the XML reader: to
+        // the batch's, an object's property, each row was checked for exclusive access at run time.
+        withUnsafeMutablePointer(to: &rows) { rows in
+            do throws(IngestError) {
+                while try rowReader.nextRow({ rows.pointee.append(check($0)) }) {}
+            } catch {
+                batch.failure = error
+            }
         }
+        batch.rows = rows
         batch.resume = reader.openRecord
         batch.lines = reader.line - 1
         return batch
