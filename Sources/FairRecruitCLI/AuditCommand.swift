@@ -26,8 +26,8 @@ struct AuditOptions: ParsableArguments {
     @Option(name: .customLong("as-of"), help: "The audit date, YYYY-MM-DD (default: today, UTC).")
     var asOf: Day?
 
-    @Option(help: "Report formats, comma-separated: json, md, html, csv (default json,md).")
-    var format: String = "json,md"
+    @Option(help: "Report formats, comma-separated or repeated: json, md, html, csv (default json,md).")
+    var format: [String] = []
 
     @Option(help: "Output folder (default Reports/).")
     var output: String?
@@ -60,7 +60,7 @@ struct AuditOptions: ParsableArguments {
         if standard.isEmpty { throw ValidationError("give at least one --standard (see 'fairrecruit standards list')") }
         if fees.isEmpty && assessment.isEmpty { throw ValidationError("give at least one of --fees and --assessment") }
         if allowCriticalWaivers && waivers == nil { throw ValidationError("--allow-critical-waivers needs --waivers") }
-        _ = try Self.formats(format)
+        _ = try Self.formats(format.isEmpty ? "json,md" : format.joined(separator: ","))
         if let minScore, minScore.isNegative || ExactDecimal(100) < minScore {
             throw ValidationError("--min-score must be between 0 and 100")
         }
@@ -87,7 +87,7 @@ struct AuditOptions: ParsableArguments {
         config.registry = registry
         config.rates = rates
         config.templates = templates
-        config.formats = (try? Self.formats(format)) ?? [.json, .md]
+        config.formats = (try? Self.formats(format.joined(separator: ","))) ?? [.json, .md]
         config.failOn = failOn
         config.minScore = minScore
         config.includeUnverified = includeUnverified

@@ -153,40 +153,63 @@ public struct AuditPipeline: Sendable {
 
     /// Reads and validates everything an audit needs, once, whatever the number of agencies:
     /// templates first (so a broken one fails fast), then rates, standards, waivers and the inputs.
+    /// Each is tried even after another failed, so that the exit status is the highest that
+    /// applies (§6): a file that cannot be read (66) outranks a malformed one (65), which outranks
+    /// a usage error (64). Every failure's messages are given.
     /// - Parameter employers: `batch --employer`: keep only fee records at these workplaces.
     /// - Parameter portfolio: also require the portfolio page's templates (a batch with HTML).
     /// - Parameter progress: told how the reading of large fee-record files goes.
     func load(_ config: AuditConfiguration, employers: Set<String>? = nil, portfolio: Bool = false,
               progress: ProgressMeter? = nil) throws(CommandFailure) -> LoadedInputs {
-        let templates = try config.formats.contains(.html)
-            ? loadTemplates(config.templates, required: [ReportTemplates.report] + (portfolio ? ReportTemplates.portfolioPages : [])) : nil
-        let rates = try loadRates(config.rates)
-        let library = try loadLibrary(directories: config.standardDirectories, files: config.standards.filter(Self.isPath), rates: rates)
-        let standards = try Self.select(config.standards, from: library)
-        let waivers = try config.waivers.map { path throws(CommandFailure) in
-            try Self.loadWaivers(path, library: library, allowCritical: config.allowCriticalWaivers)
-        } ?? []
+        var failures = LoadFailures()
+        let templates = config.formats.contains(.html) ? failures.attempt { () throws(CommandFailure) in
+            try loadTemplates(config.templates, required: [ReportTemplates.report] + (portfolio ? ReportTemplates.portfolioPages : []))
+        } : nil
+        let rates = failures.attempt { () throws(CommandFailure) in try loadRates(config.rates) }
+        let library = rates.flatMap { rates in failures.attempt { () throws(CommandFailure) in
+            try loadLibrary(directories: config.standardDirectories, files: config.standards.filter(Self.isPath), rates: rates)
+        } }
+        let standards = library.flatMap { library in failures.attempt { () throws(CommandFailure) in try Self.select(config.standards, from: library) } }
+        let waivers = library.flatMap { library in failures.attempt { () throws(CommandFailure) in
+            try config.waivers.map { path throws(CommandFailure) in
+                try Self.loadWaivers(path, library: library, allowCritical: config.allowCriticalWaivers)
+            } ?? []
+        } }
+        guard let rates, let library else {
+            // Without the rates or the library's tables no row can be checked; whether each file
+            // can be read still decides between 66 and a lower status.
+            let named = config.fees + config.assessments + [config.registry, config.waivers, config.baseline].compactMap { $0 }
+                + (library == nil ? config.standards.filter(Self.isPath) : [])
+            for path in named { failures.attempt { () throws(CommandFailure) in try Self.ingesting { () throws(IngestError) in try InputFiles.requireReadable(path) } } }
+            throw failures.combined!
+        }
 
         let ledger = FeeLedger(asOf: config.asOf, categories: library.tables.categories, occupations: library.tables.occupations,
                                rates: rates, agencyFilter: config.agency, employerFilter: employers)
         ledger.progress = progress?.reading
         let answers = AnswerBook(questions: library.questions, agencyFilter: config.agency)
-        var registry: LicenceRegistry?
-        do {
-            for file in config.fees { try ledger.read(file) }
-            for file in config.assessments { try answers.read(file) }
-            registry = try config.registry.map { path throws(IngestError) in try LicenceRegistry.read(path) }
-        } catch {
-            throw Self.failure(error)
+        for file in config.fees { failures.attempt { () throws(CommandFailure) in try Self.ingesting { () throws(IngestError) in try ledger.read(file) } } }
+        for file in config.assessments { failures.attempt { () throws(CommandFailure) in try Self.ingesting { () throws(IngestError) in try answers.read(file) } } }
+        let registry = config.registry.flatMap { path in
+            failures.attempt { () throws(CommandFailure) in try Self.ingesting { () throws(IngestError) in try LicenceRegistry.read(path) } }
         }
+        if let baseline = config.baseline, failures.combined != nil {   // read later, once the agency is known
+            failures.attempt { () throws(CommandFailure) in try Self.ingesting { () throws(IngestError) in try InputFiles.requireReadable(baseline) } }
+        }
+        if let failure = failures.combined { throw failure }
         ledger.finish()
         return LoadedInputs(
-            config: config, standards: standards, categories: library.tables.categories, rates: rates, waivers: waivers,
+            config: config, standards: standards!, categories: library.tables.categories, rates: rates, waivers: waivers!,
             fees: ledger.store, answers: answers.answers, agencyNames: answers.agencyNames,
             feeFiles: ledger.files, answerFiles: answers.files,
             otherAgencyRows: ledger.otherAgencyRows.merging(answers.otherAgencyRows, uniquingKeysWith: +),
             otherEmployerRows: employers == nil ? nil : ledger.otherEmployerRows, notes: ledger.notesByAgency, registry: registry,
             reporters: reporters(for: config.formats, templates: templates), templates: templates)
+    }
+
+    /// `body`, its reading error turned into the command's failure.
+    static func ingesting<T>(_ body: () throws(IngestError) -> T) throws(CommandFailure) -> T {
+        do { return try body() } catch { throw failure(error) }
     }
 
     /// Warnings for the waivers of an audit that were not applied.
@@ -290,12 +313,8 @@ public struct AuditPipeline: Sendable {
     /// The agency to audit: `--agency`, or the only one the inputs name.
     static func agency(_ requested: String?, loaded: LoadedInputs) throws(CommandFailure) -> String {
         if let requested { return requested }
-        var seen = Set(loaded.answers.keys)   // agencies with fee records are in the files' acceptedByAgency
-        for file in loaded.feeFiles + loaded.answerFiles {
-            for rejection in file.rejections { if let id = rejection.agencyID { seen.insert(id) } }
-            seen.formUnion(file.acceptedByAgency.keys)
-        }
-        let agencies = seen.sorted()
+        // A row rejected for an invalid agency id names no agency: it is only a rejection.
+        let agencies = loaded.submittingAgencies
         if agencies.count > 1 {
             throw CommandFailure(.usage, "error: the inputs name \(agencies.count) agencies (\(agencies.prefix(20).joined(separator: ", "))\(agencies.count > 20 ? ", …" : "")); choose one with --agency, or use 'fairrecruit batch'")
         }
@@ -432,4 +451,24 @@ func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Bool {
         offset += n
     }
     return true
+}
+
+/// The failures met while loading an audit's inputs, kept so that every input is tried.
+struct LoadFailures {
+    private var failures: [CommandFailure] = []
+
+    /// `body`'s result, or nil when it failed (the failure is kept).
+    @discardableResult
+    mutating func attempt<T>(_ body: () throws(CommandFailure) -> T) -> T? {
+        do { return try body() } catch {
+            failures.append(error)
+            return nil
+        }
+    }
+
+    /// Every message, in the order met, with the highest status (§6); nil when nothing failed.
+    var combined: CommandFailure? {
+        guard let status = failures.map(\.status).max() else { return nil }
+        return CommandFailure(status, failures.flatMap(\.messages))
+    }
 }

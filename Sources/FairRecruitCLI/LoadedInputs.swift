@@ -85,10 +85,10 @@ struct LoadedInputs: Sendable {
 
     /// A file that belongs to the audited agency as a whole (rows of others were filtered by `--agency`).
     func whole(_ file: InputFileSummary, for agency: String) -> InputReport {
-        InputReport(file: file.file, format: file.format, rowsRead: file.rowsRead, rowsAccepted: file.acceptedByAgency.values.reduce(0, +),
-                    rowsRejected: file.rejections.count, rowsOtherAgency: otherAgencyRows[file.file] ?? 0,
-                    rejections: file.rejections.map { (line: $0.location.line, reason: $0.reason) },
-                    rowsOtherEmployer: otherEmployer(in: file))
+        let otherEmployer = otherEmployer(in: file)
+        return InputReport(file: file.file, format: file.format, rowsRead: file.rowsRead, rowsAccepted: file.acceptedByAgency.values.reduce(0, +),
+                           rowsRejected: file.rejections.count, rowsOtherAgency: (otherAgencyRows[file.file] ?? 0) + (otherEmployer ?? 0),
+                           rejections: file.rejections.map { (line: $0.location.line, reason: $0.reason) }, rowsOtherEmployer: otherEmployer)
     }
 
     /// The rows of a file rejected for naming this agency.
@@ -113,7 +113,7 @@ struct LoadedInputs: Sendable {
         let accepted = file.acceptedByAgency[agency] ?? 0
         let otherEmployer = otherEmployer(in: file)
         return InputReport(file: file.file, format: file.format, rowsRead: file.rowsRead, rowsAccepted: accepted,
-                           rowsRejected: rejected.count, rowsOtherAgency: file.rowsRead - accepted - rejected.count - (otherEmployer ?? 0),
+                           rowsRejected: rejected.count, rowsOtherAgency: file.rowsRead - accepted - rejected.count,
                            rejections: rejected.map { (line: $0.location.line, reason: $0.reason) }, rowsOtherEmployer: otherEmployer)
     }
 }

@@ -401,9 +401,11 @@ public struct InputReport: Sendable {
     public var rowsRead: Int
     public var rowsAccepted: Int
     public var rowsRejected: Int
+    /// Every other row: other agencies' and, with `batch --employer`, those at other workplaces,
+    /// so that `rowsRead = rowsAccepted + rowsRejected + rowsOtherAgency` always holds (§8).
     public var rowsOtherAgency: Int
     public var rejections: [(line: Int, reason: String)]
-    /// Rows at workplaces outside `batch --employer`; nil without it.
+    /// Of `rowsOtherAgency`, the rows at workplaces outside `batch --employer`; nil without it.
     public var rowsOtherEmployer: Int?
 
     public init(file: String, format: String, rowsRead: Int, rowsAccepted: Int, rowsRejected: Int, rowsOtherAgency: Int,

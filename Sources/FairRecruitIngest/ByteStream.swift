@@ -96,3 +96,9 @@ final class ByteStream: ChunkSource {
         }
     }
 }
+
+/// Input files named on the command line.
+public enum InputFiles {
+    /// Fails as reading `path` would if it cannot be opened (missing, a folder, not permitted).
+    public static func requireReadable(_ path: String) throws(IngestError) { _ = try ByteStream(path: path) }
+}

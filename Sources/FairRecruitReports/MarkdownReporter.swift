@@ -177,7 +177,7 @@ public struct MarkdownReporter: SingleFileReporter {
         out.line("| file | format | read | accepted | rejected | other agencies |")
         out.line("|---|---|---|---|---|---|")
         for input in report.inputs {
-            out.line("| \(md(input.file)) | \(input.format) | \(input.rowsRead) | \(input.rowsAccepted) | \(input.rowsRejected) | \(input.rowsOtherAgency + (input.rowsOtherEmployer ?? 0)) |")
+            out.line("| \(md(input.file)) | \(input.format) | \(input.rowsRead) | \(input.rowsAccepted) | \(input.rowsRejected) | \(input.rowsOtherAgency) |")
         }
         out.line()
         if let note = ReportView.otherEmployerNote(report.inputs) { out.line(md(note)); out.line() }

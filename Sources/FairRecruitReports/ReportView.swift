@@ -237,7 +237,7 @@ struct ReportView {
                       countedFromRecords: r.workersFromRecords, hasRatios: !fees.costToWage.isEmpty, histogram: Self.histogram(fees.costToWage))
         inputs = report.inputs.map { i in
             InputRow(file: i.file, format: i.format, read: i.rowsRead, accepted: i.rowsAccepted, rejected: i.rowsRejected,
-                     other: i.rowsOtherAgency + (i.rowsOtherEmployer ?? 0))
+                     other: i.rowsOtherAgency)
         }
         employerRowsNote = Self.otherEmployerNote(report.inputs)
         rejectedFiles = report.inputs.filter { !$0.rejections.isEmpty }.map { i in

@@ -14,7 +14,7 @@ struct StandardParser {
     static let requirementKeys = ["id", "principle", "title", "severity", "references", "checks", "remediation", "evidence", "owner"]
     static let requirementOptional = ["weight", "scope", "effective", "citation", "source", "deadline_days", "verified"]
     static let scopeKeys = ["origin", "destination", "sectors", "occupations"]
-    static let feeKeys = ["rule", "categories", "except", "cap", "refund_window_days", "days", "when", "grading"]
+    static let feeKeys = ["rule", "categories", "except", "cap", "refund_window_days", "refund_within_days", "days", "when", "grading"]
     static let questionKeys = ["id", "text", "answer"]
     static let questionOptional = ["expect", "allow_na", "when"]
 
@@ -229,13 +229,21 @@ struct StandardParser {
             if let capNode = fields["cap"] { rule = parseCap(capNode).map { .cap($0) } }
             else { node.error("rule 'cap' needs a 'cap'") }
         case "refund_within_days":
-            if let days = fields["days"] { rule = days.int("days", in: 0...3650).map { .refundWithinDays($0) } }
-            else { node.error("rule 'refund_within_days' needs 'days'") }
+            // `refund_within_days: N` as the contract writes it (like `cap: …` for rule `cap`);
+            // `days: N` is the spelling of earlier versions, still read.
+            switch (fields["refund_within_days"], fields["days"]) {
+            case let (days?, nil): rule = days.int("refund_within_days", in: 0...3650).map { .refundWithinDays($0) }
+            case let (nil, days?): rule = days.int("days", in: 0...3650).map { .refundWithinDays($0) }
+            case (_?, let days?): days.error("give the days once, as 'refund_within_days: N'")
+            case (nil, nil): node.error("rule 'refund_within_days' needs 'refund_within_days: N' (days)")
+            }
         default:
             fields["rule"]?.error("unknown fee rule '\(ruleName)'; expected one of \(FeeCheck.Rule.names.joined(separator: ", "))\(didYouMean(ruleName, FeeCheck.Rule.names))")
         }
         if ruleName != "cap", let capNode = fields["cap"] { capNode.error("'cap' is only used by rule 'cap'") }
-        if ruleName != "refund_within_days", let days = fields["days"] { days.error("'days' is only used by rule 'refund_within_days'") }
+        if ruleName != "refund_within_days" {
+            for key in ["refund_within_days", "days"] { fields[key]?.error("'\(key)' is only used by rule 'refund_within_days'") }
+        }
         let window = fields["refund_window_days"]?.int("refund_window_days", in: 0...3650) ?? 90
         let grading = fields["grading"].flatMap(parseGrading)
         var when: Condition?

@@ -116,7 +116,8 @@ struct Tool {
     @Test func withAsOfTwoRunsAreByteIdentical() throws {
         let first = Tool.temporaryFolder("det1"), second = Tool.temporaryFolder("det2")
         _ = try Tool.audit(["--format", "json,md,html,csv"], output: first)
-        _ = try Tool.audit(["--format", "json,md,html,csv"], output: second)
+        // The formats repeated rather than comma-separated: the same reports.
+        _ = try Tool.audit(["--format", "json", "--format", "md,html", "--format", "csv"], output: second)
         for name in ["report.json", "report.md", "report.html", "findings.csv", "actions.csv", "reimbursements.csv", "rejections.csv",
                      "waivers.csv"] {
             let one = FileManager.default.contents(atPath: first + "/" + name)
@@ -150,6 +151,43 @@ struct Tool {
         #expect(try Tool.audit(["--agency", "A-1"], fees: "fees-two-agencies.csv", output: chosen).status == 0)
         let inputs = try Tool.json(chosen)["inputs"] as! [[String: Any]]
         #expect(inputs[0]["rowsOtherAgency"] as? Int == 1 && inputs[0]["rowsAccepted"] as? Int == 1)
+        // Rows whose agency id is not a valid one name no agency: they are rejected, not a second agency.
+        let invalidIDs = Tool.temporaryFolder("invalid-ids")
+        #expect(try Tool.audit([], fees: "fees-invalid-agency-id.csv", output: invalidIDs).status == 0)
+        let fees = (try Tool.json(invalidIDs)["inputs"] as! [[String: Any]])[0]
+        #expect(fees["rowsAccepted"] as? Int == 1 && fees["rowsRejected"] as? Int == 2 && fees["rowsOtherAgency"] as? Int == 0)
+        #expect((try Tool.json(invalidIDs)["agency"] as! [String: Any])["id"] as? String == "A-1")
+    }
+
+    /// §6: when several exit codes apply, the highest wins, whatever the order of the options;
+    /// every problem is reported.
+    @Test func whenSeveralFailuresApplyTheHighestCodeWins() throws {
+        let output = Tool.temporaryFolder("several")
+        let fixtures = Tool.fixtures
+        // A malformed fee file (65) and a missing self-assessment (66), either way round.
+        let first = try Tool.run(["audit", "--standard", "employer-pays", "--fees", "\(fixtures)/answers.csv",
+                                  "--assessment", "\(fixtures)/no-such-file.csv", "--output", output])
+        #expect(first.status == 66)
+        #expect(first.stderr.contains("\(fixtures)/answers.csv:1:1: error: missing required columns"))
+        #expect(first.stderr.contains("\(fixtures)/no-such-file.csv: error: cannot read file"))
+        let second = try Tool.run(["audit", "--standard", "employer-pays", "--fees", "\(fixtures)/no-such-file.csv",
+                                   "--assessment", "\(fixtures)/fees.csv", "--output", output])
+        #expect(second.status == 66)
+        // An invalid standard (65) or an unknown one (64) with a missing fee file (66).
+        #expect(try Tool.run(["audit", "--standard", "\(fixtures)/invalid-standard.yaml", "--fees", "\(fixtures)/no-such-file.csv",
+                              "--output", output]).status == 66)
+        #expect(try Tool.run(["audit", "--standard", "employer-payz", "--fees", "\(fixtures)/no-such-file.csv", "--output", output]).status == 66)
+        // An unknown standard (64) with a malformed fee file (65).
+        let usageAndData = try Tool.run(["audit", "--standard", "employer-payz", "--fees", "\(fixtures)/answers.csv", "--output", output])
+        #expect(usageAndData.status == 65)
+        #expect(usageAndData.stderr.contains("unknown standard 'employer-payz'"))
+        // Missing rates (66) stop the reading of rows, but every other file is still looked for.
+        let rates = try Tool.run(["audit", "--standard", "employer-pays", "--rates", "\(fixtures)/no-rates.csv",
+                                  "--fees", "\(fixtures)/no-such-file.csv", "--output", output])
+        #expect(rates.status == 66)
+        #expect(rates.stderr.contains("\(fixtures)/no-rates.csv: error: cannot read file"))
+        #expect(rates.stderr.contains("\(fixtures)/no-such-file.csv: error: cannot read file"))
+        #expect(!FileManager.default.fileExists(atPath: output + "/report.json"))
     }
 
     @Test func badDataAndUnreadableFilesHaveTheirOwnCodesAndLocations() throws {

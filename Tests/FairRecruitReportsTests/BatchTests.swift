@@ -81,9 +81,10 @@ private func money(_ totals: MoneyTotals) -> [String] { totals.map { "\($0.amoun
         #expect(p.corridors.map(\.destination) == ["MY"])
         #expect(money(p.reimbursementsDue) == ["3000 NPR"])
         #expect(outcome.portfolio.employerFilter == ["Hotel North"])
-        // Rows at other workplaces are counted, never read: 8 = 4 accepted + 0 rejected + 4 elsewhere.
+        // Rows at other workplaces are counted, never read: 8 = 4 accepted + 0 rejected + 4 others,
+        // and those 4 are all at other workplaces (§8: read = accepted + rejected + other, always).
         let fees = try #require(outcome.portfolio.inputs.first)
-        #expect(fees.rowsRead == 8 && fees.rowsAccepted == 4 && fees.rowsRejected == 0 && fees.rowsOtherEmployer == 4)
+        #expect(fees.rowsRead == 8 && fees.rowsAccepted == 4 && fees.rowsRejected == 0 && fees.rowsOtherAgency == 4 && fees.rowsOtherEmployer == 4)
         #expect(outcome.portfolio.inputs.dropFirst().allSatisfy { $0.rowsOtherEmployer == nil })
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import FairRecruitStandards
+import FairRecruitCore
 
 /// Paths relative to the package root, as users type them, so messages can be compared exactly.
 private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
@@ -56,6 +57,19 @@ private func messages(_ names: String...) throws -> [String] {
             "\(fixtures)/type-errors.yaml:21:48: error: unknown answer type 'yes_or_no'; expected one of yes_no, yes_partial_no, number, date, text",
             "\(fixtures)/type-errors.yaml:22:71: error: expected a mapping for expect, found a scalar",
             "\(fixtures)/type-errors.yaml:25:12: error: unknown owner 'everyone'; expected one of agency, employer, both",
+        ])
+    }
+
+    /// §3.2 writes the rule `refund_within_days: N`; `days: N`, the earlier spelling, is still read.
+    @Test func refundDeadlinesAreReadInTheContractsSpellingAndTheEarlierOne() throws {
+        let library = try load(["refund-days"])
+        #expect(library.diagnostics.isEmpty)
+        let requirements = try #require(library.standard("refund-days")).requirements
+        #expect(requirements.map { $0.feeCheck?.rule } == [.refundWithinDays(30), .refundWithinDays(45)])
+        #expect(try messages("refund-days-invalid") == [
+            "\(fixtures)/refund-days-invalid.yaml:17:103: error: give the days once, as 'refund_within_days: N'",
+            "\(fixtures)/refund-days-invalid.yaml:27:15: error: rule 'refund_within_days' needs 'refund_within_days: N' (days)",
+            "\(fixtures)/refund-days-invalid.yaml:37:85: error: 'refund_within_days' is only used by rule 'refund_within_days'",
         ])
     }
 
