@@ -2,6 +2,11 @@
 // module that sees both; no libxml2 type is part of this module's interface.
 internal import CLibXML2
 import FairRecruitCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Reads fee records and self-assessments from XML (§3.4) with libxml2's SAX2 push parser, so a
 /// file of any size streams through in constant memory.
@@ -12,6 +17,10 @@ import FairRecruitCore
 /// bounded. The input reaches libxml2 as UTF-8 only (``ByteStream`` decodes byte-order marks and
 /// UTF-16; `XML_PARSE_IGNORE_ENC` stops a declared encoding such as Latin-1 from overriding that),
 /// so a byte that is not UTF-8 stops the file with its line, as for CSV.
+///
+/// Without `XML_PARSE_NOENT` libxml2 hands on every ampersand in an attribute value (written
+/// `&amp;`, `&#38;` or `&#x26;`) as the five bytes `&#38;`; the reader makes each `&` again (see
+/// ``unescapingAmpersands(_:into:)``). Text content comes decoded.
 ///
 /// SAX rather than the `xmlTextReader` API: the reader's per-node calls cost more than the whole
 /// audit may (see README, "Performance").
@@ -256,16 +265,22 @@ public final class XMLRowReader {
             values.update(repeating: nil)
         }
 
-        /// Sets a column to `value`, or to a copy of it; false when the row gave that column
-        /// already (the later value is kept).
-        mutating func set(_ column: Int, _ value: UnsafeBufferPointer<UInt8>, copying: Bool) -> Bool {
+        /// Sets a column to `value`, or to a copy of it (made plain, with `unescaping`, as
+        /// ``unescapingAmpersands(_:into:)`` does: such a copy is never longer); false when the row
+        /// gave that column already (the later value is kept).
+        mutating func set(_ column: Int, _ value: UnsafeBufferPointer<UInt8>, copying: Bool, unescaping: Bool = false) -> Bool {
             var kept = value
-            if copying {
+            if copying || unescaping {
                 if used + value.count > bytes.count { grow(toHold: used + value.count) }
                 let copy = bytes.baseAddress! + used
-                if let base = value.baseAddress { copy.initialize(from: base, count: value.count) }
-                used += value.count
-                kept = UnsafeBufferPointer(start: copy, count: value.count)
+                var count = value.count
+                if unescaping {
+                    count = unescapingAmpersands(value, into: copy)
+                } else if let base = value.baseAddress {
+                    copy.initialize(from: base, count: count)
+                }
+                used += count
+                kept = UnsafeBufferPointer(start: copy, count: count)
             }
             values[column] = RawRow.value(kept)
             defer { givenIn[column] = row }
@@ -367,10 +382,11 @@ public final class XMLRowReader {
         }
 
         /// Sets a field, to a copy of `value` unless it stays where it is until the row is handed
-        /// on; unknown fields (names, passport numbers) are dropped before their values are copied.
-        mutating func setField(_ column: Int, _ value: UnsafeBufferPointer<UInt8>, copying: Bool = true) {
+        /// on, or to a copy made plain with `unescaping` (an attribute value with an ampersand);
+        /// unknown fields (names, passport numbers) are dropped before their values are copied.
+        mutating func setField(_ column: Int, _ value: UnsafeBufferPointer<UInt8>, copying: Bool = true, unescaping: Bool = false) {
             guard inRow, column >= 0 else { return }
-            if !row.set(column, value, copying: copying) {
+            if !row.set(column, value, copying: copying, unescaping: unescaping) {
                 rowProblem = rowProblem ?? "field '\(reader.known[column])' is given twice"
             }
         }
@@ -403,7 +419,9 @@ public final class XMLRowReader {
                     column = self.column(name)
                     attributeColumns[i] = (UnsafeRawPointer(name), column)
                 }
-                setField(column, UnsafeBufferPointer(start: start, count: end - start), copying: !endsHere)
+                // Only a value with an ampersand (libxml2's `&#38;`) is copied to be made plain.
+                let escaped = column >= 0 && memchr(start, 0x26, end - start) != nil
+                setField(column, UnsafeBufferPointer(start: start, count: end - start), copying: !endsHere, unescaping: escaped)
             }
         }
 
@@ -464,7 +482,7 @@ public final class XMLRowReader {
                             guard let start = attributes[i * 5 + 3], let end = attributes[i * 5 + 4] else { continue }
                             let key = self.name(attributes[i * 5])
                             if attributeValues[key] == nil {
-                                attributeValues[key] = String(decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
+                                attributeValues[key] = attributeText(UnsafeBufferPointer(start: start, count: end - start))
                             }
                         }
                     }
@@ -510,6 +528,35 @@ public final class XMLRowReader {
             depth -= 1
         }
     }
+}
+
+/// Copies an attribute value as libxml2 gives it to `target` (room for `value.count` bytes) with
+/// each `&#38;` made `&`, and returns the bytes copied. Without `XML_PARSE_NOENT` libxml2 2.9's
+/// attribute parser (`xmlParseAttValueComplex`) writes every ampersand the document escapes
+/// (`&amp;`, `&#38;`, `&#x26;`) as `&#38;`, for a tree builder to parse again; any other `&` would
+/// start a reference to a declared entity, and documents that declare entities are refused. So
+/// each `&` here starts a `&#38;`, and `&amp;#38;` in the document, the text `&#38;`, arrives as
+/// `&#38;#38;` and is made `&#38;`. (A `&` not followed by `#38;` is kept as it is.)
+private func unescapingAmpersands(_ value: UnsafeBufferPointer<UInt8>, into target: UnsafeMutablePointer<UInt8>) -> Int {
+    var (i, count) = (0, 0)
+    while i < value.count {
+        let byte = value[i]
+        target[count] = byte
+        count += 1
+        if byte == UInt8(ascii: "&") && i + 4 < value.count && value[i + 1] == UInt8(ascii: "#")
+            && value[i + 2] == UInt8(ascii: "3") && value[i + 3] == UInt8(ascii: "8") && value[i + 4] == UInt8(ascii: ";") {
+            i += 5
+        } else {
+            i += 1
+        }
+    }
+    return count
+}
+
+/// An attribute value as text, each ampersand made plain (see ``unescapingAmpersands(_:into:)``).
+private func attributeText(_ value: UnsafeBufferPointer<UInt8>) -> String {
+    guard let base = value.baseAddress, memchr(base, 0x26, value.count) != nil else { return String(decoding: value, as: UTF8.self) }
+    return String(unsafeUninitializedCapacity: value.count) { buffer in unescapingAmpersands(value, into: buffer.baseAddress!) }
 }
 
 private func state(_ pointer: UnsafeMutableRawPointer?) -> UnsafeMutablePointer<XMLRowReader.ParseState> {

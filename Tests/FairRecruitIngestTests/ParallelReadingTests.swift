@@ -84,6 +84,21 @@ extension ParallelReadingTests {
         }
     }
 
+    @Test func xmlSegmentsReadAnAmpersandInAnAttributeAsOne() throws {
+        var text = "<feeRecords>\n"
+        for i in 1...200 {
+            if i % 7 == 0 { text += "<fee agency_id=\"A&amp;\(i)\" worker_id=\"W&#38;\(i)\"><amount>&amp;#38;\(i)</amount></fee>\n"; continue }
+            text += "<fee agency_id=\"A&amp;\(i)\" worker_id=\"W&#x26;&amp;#38;\(i)\" amount=\"\(i)\"/>\n"
+        }
+        text += "</feeRecords>\n"
+        for size in [100, 1000] {
+            let (sequential, parallel) = try bothWaysXML(text, segmentSize: size)
+            #expect(sequential.count == 200)
+            #expect(sequential[0] == "2||A&1|W&&#38;1|1" && sequential[6] == "8||A&7|W&7|&#38;7", "\(sequential[0]) \(sequential[6])")
+            #expect(parallel == sequential, "segment size \(size)")
+        }
+    }
+
     @Test func anXMLErrorInALaterSegmentKeepsItsLineInTheFile() throws {
         var text = "<feeRecords>\n"
         for i in 1...200 { text += "<fee agency_id=\"A\(i)\" amount=\"\(i)\"/>\n" }

@@ -108,6 +108,66 @@ private func failure(_ body: () throws -> Void) -> String? {
         #expect(reader.agencyNames == ["A1": "Agency One"])
     }
 
+    /// Attribute values with every way of writing an ampersand, and what each must read as.
+    static let ampersands: [(column: String, xml: String, value: String)] = [
+        ("agency_id", "A&amp;1", "A&1"),
+        ("worker_id", "W&#38;1", "W&1"),
+        ("employer", "A &#x26; B", "A & B"),
+        ("description", "&amp;#38;", "&#38;"),   // the text `&#38;`, not an ampersand
+        ("occupation", "&amp;", "&"),
+        ("sector", "a&amp;b&#38;c&#x26;&amp;d &amp;amp; &#38;#x26;", "a&b&c&&d &amp; &#x26;"),
+        ("origin", "&lt;&gt;&quot;&apos;&#233;", "<>\"'é"),
+        ("destination", " &amp; ", "&"),
+        ("category", "plain", "plain"),
+    ]
+
+    @Test func anAmpersandInAnAttributeIsReadAsOneInASelfClosingRow() throws {
+        let attributes = Self.ampersands.map { "\($0.column)=\"\($0.xml)\"" }.joined(separator: " ")
+        let result = try rows("amp-row.xml", "<feeRecords>\n<fee \(attributes)/>\n<fee agency_id=\"&amp;\" amount=\"1\"/>\n</feeRecords>\n")
+        #expect(result.map(\.values) == [Dictionary(uniqueKeysWithValues: Self.ampersands.map { ($0.column, $0.value) }), ["agency_id": "&", "amount": "1"]])
+        #expect(result.map(\.problem) == [nil, nil])
+        #expect(result.map(\.location.line) == [2, 3])
+    }
+
+    @Test func anAmpersandInAnAttributeIsReadAsOneInARowWithChildElements() throws {
+        let attributes = Self.ampersands.map { "\($0.column)=\"\($0.xml)\"" }.joined(separator: " ")
+        let long = String(repeating: "x&amp;y", count: 400)   // outgrows the memory values are copied into
+        let result = try rows("amp-children.xml", """
+        <feeRecords>
+        <fee \(attributes)><amount>1</amount><currency>N&amp;R &#38; &amp;#38;</currency></fee>
+        <fee agency_id="&amp;" repays="\(long)"><record_id>&amp;</record_id><employer>\(long)</employer></fee>
+        </feeRecords>
+        """)
+        var first = Dictionary(uniqueKeysWithValues: Self.ampersands.map { ($0.column, $0.value) })
+        first["amount"] = "1"
+        first["currency"] = "N&R & &#38;"   // text content comes decoded from libxml2
+        let plainLong = String(repeating: "x&y", count: 400)
+        #expect(result.map(\.values) == [first, ["agency_id": "&", "repays": plainLong, "record_id": "&", "employer": plainLong]])
+        #expect(result.map(\.problem) == [nil, nil])
+    }
+
+    @Test func anAmpersandInASelfAssessmentIsReadAsOne() throws {
+        let reader = XMLRowReader(path: temporaryFile("amp-answers.xml", """
+        <selfAssessments>
+          <selfAssessment agency="A&amp;1" name="Smith &amp; Sons &#38; Co. &amp;#38;"><answer question="Q&#x26;1" value="yes"><comment>c &amp; d</comment></answer><answer question="Q2" value="&amp;" evidence="e&amp;f.pdf"/></selfAssessment>
+          <selfAssessment agency_id="&amp;" name="&amp;"><answer question="Q3" value="no" comment="&amp;#38;&amp;"/></selfAssessment>
+        </selfAssessments>
+        """), kind: .selfAssessments, known: AnswerColumns.all)
+        var result: [FieldRow] = []
+        try reader.read { result.append(FieldRow($0, known: AnswerColumns.all)) }
+        #expect(result.map(\.values) == [
+            ["agency_id": "A&1", "question_id": "Q&1", "answer": "yes", "comment": "c & d"],
+            ["agency_id": "A&1", "question_id": "Q2", "answer": "&", "evidence": "e&f.pdf"],
+            ["agency_id": "&", "question_id": "Q3", "answer": "no", "comment": "&#38;&"],
+        ])
+        #expect(reader.agencyNames == ["A&1": "Smith & Sons & Co. &#38;", "&": "&"])
+    }
+
+    @Test func anErrorAfterAnAmpersandKeepsItsLineAndColumn() {
+        let message = failure { _ = try rows("amp-error.xml", "<feeRecords>\n<fee agency_id=\"A&amp;1\" worker_id=\"&nope;\"/></feeRecords>") }
+        #expect(message?.contains("amp-error.xml:2:43:") == true, "\(message ?? "")")
+    }
+
     @Test func anExternalEntityIsRefusedAndTheFileItNamesNeverRead() throws {
         let secret = temporaryFile("secret.txt", "TOP-SECRET-CONTENT")
         let message = failure {
