@@ -276,12 +276,13 @@ struct Tool {
 
 @Suite struct XMLInputTests {
     /// The report with what names the input files blanked out, to compare a CSV and an XML audit.
-    func comparable(_ folder: String) throws -> String {
-        var text = try String(contentsOfFile: folder + "/report.json", encoding: .utf8)
+    /// `name` is the agency's name as report.json writes it (only XML gives one).
+    func comparable(_ folder: String, file: String = "report.json", name: String = "Himal Overseas Manpower (demo)") throws -> String {
+        var text = try String(contentsOfFile: folder + "/" + file, encoding: .utf8)
         for (from, to) in [("fees.xml", "fees.csv"), ("assessment.xml", "assessment.csv"), ("\"format\": \"xml\"", "\"format\": \"csv\"")] {
             text = text.replacingOccurrences(of: from, with: to)
         }
-        return text.replacingOccurrences(of: ",\n    \"name\": \"Himal Overseas Manpower (demo)\"", with: "")
+        return text.replacingOccurrences(of: ",\n    \"name\": \"\(name)\"", with: "")
     }
 
     @Test func theDemoAsXMLGivesTheSameReportAsCSV() throws {
@@ -297,6 +298,58 @@ struct Tool {
         #expect(try comparable(folders[0]) == comparable(folders[1]))
         let xml = try Tool.json(folders[1])
         #expect((xml["agency"] as! [String: Any])["name"] as? String == "Himal Overseas Manpower (demo)")
+    }
+
+    @Test func ampersandsInXMLAttributesGiveTheSameReportAsRawInCSV() throws {
+        // The same rows on the same lines: `&` raw in CSV; in XML `&amp;`, `&#38;` or `&#x26;`, in
+        // attributes of self-closing rows and of rows with child elements, and in child text.
+        let folder = Tool.temporaryFolder("ampersands")
+        try """
+        record_id,agency_id,worker_id,origin,destination,category,amount,currency,paid_by,paid_on,receipt,refunded_amount,refunded_on,monthly_wage,wage_currency,employer,occupation,description
+        R&1,A-1,W&1,NP,QA,recruitment_fee,500,NPR,worker,2026-01-10,yes,,,1000,NPR,A & B,cook & cleaner,&#38; is not &
+        R2,A-1,W&&2,NP,QA,air_ticket,300,NPR,worker,2026-01-10,no,300,2026-02-01,1000,NPR,&,&,
+        R3,A-1,W&3,NP,QA,visa,700,NPR,worker,2026-01-12,yes,,,1000,NPR,C & D & E,&#38;,x & y
+
+        """.write(toFile: folder + "/fees.csv", atomically: true, encoding: .utf8)
+        try """
+        <feeRecords>
+        <fee record_id="R&amp;1" agency_id="A-1" worker_id="W&#38;1" origin="NP" destination="QA" category="recruitment_fee" amount="500" currency="NPR" paid_by="worker" paid_on="2026-01-10" receipt="yes" monthly_wage="1000" wage_currency="NPR" employer="A &#x26; B" occupation="cook &amp; cleaner" description="&amp;#38; is not &amp;"/>
+        <fee record_id="R2" agency_id="A-1" worker_id="W&amp;&amp;2" origin="NP" destination="QA" category="air_ticket" amount="300" currency="NPR" paid_by="worker" paid_on="2026-01-10" receipt="no" refunded_amount="300" refunded_on="2026-02-01" monthly_wage="1000" wage_currency="NPR" employer="&amp;" occupation="&amp;"/>
+        <fee record_id="R3" agency_id="A-1" worker_id="W&amp;3" origin="NP" destination="QA" category="visa" amount="700" currency="NPR" paid_by="worker" paid_on="2026-01-12" receipt="yes" monthly_wage="1000" wage_currency="NPR" occupation="&amp;#38;"><employer>C &amp; D &#38; E</employer><description>x &amp; y</description></fee>
+        </feeRecords>
+
+        """.write(toFile: folder + "/fees.xml", atomically: true, encoding: .utf8)
+        try """
+        agency_id,question_id,answer,evidence,comment
+        A-1,E2E-NO-FEES,yes,a&b.pdf,
+        A-1,E2E-POLICY,partial,,Draft & &#38; only
+
+        """.write(toFile: folder + "/assessment.csv", atomically: true, encoding: .utf8)
+        try """
+        <selfAssessments>
+        <selfAssessment agency="A-1" name="Smith &amp; Sons"><answer question="E2E-NO-FEES" value="yes" evidence="a&#x26;b.pdf"/>
+        <answer question="E2E-POLICY" value="partial" comment="Draft &amp; &amp;#38; only"/></selfAssessment>
+        </selfAssessments>
+
+        """.write(toFile: folder + "/assessment.xml", atomically: true, encoding: .utf8)
+        var outputs: [String] = []
+        for format in ["csv", "xml"] {
+            let out = folder + "/out-" + format
+            let result = try Tool.run(["audit", "--standard", "\(Tool.fixtures)/e2e-standard.yaml", "--fees", "\(folder)/fees.\(format)",
+                                       "--assessment", "\(folder)/assessment.\(format)", "--as-of", "2026-06-30", "--format", "json,csv", "--output", out])
+            #expect(result.status == 0, "\(result.stderr)")
+            outputs.append(out)
+        }
+        let json = try Tool.json(outputs[1])
+        #expect((json["agency"] as! [String: Any])["id"] as? String == "A-1")
+        #expect((json["agency"] as! [String: Any])["name"] as? String == "Smith & Sons")
+        let report = try comparable(outputs[1], name: "Smith \\u0026 Sons")
+        let rejections = try String(contentsOfFile: outputs[1] + "/rejections.csv", encoding: .utf8)
+        #expect(rejections.split(separator: "\n").count == 1, "\(rejections)")   // the header only
+        #expect(try comparable(outputs[0]) == report)
+        let reimbursements = try comparable(outputs[1], file: "reimbursements.csv")
+        #expect(reimbursements.contains(",W&1,A & B,") && reimbursements.contains(",W&3,C & D & E,"), "\(reimbursements)")
+        #expect(try comparable(outputs[0], file: "reimbursements.csv") == reimbursements)
     }
 
     @Test func anXXEPayloadStopsTheAuditAndLeaksNothing() throws {
