@@ -79,6 +79,11 @@ struct ByteInterner: Sendable {
         slots.withUnsafeBufferPointer { fr_prefetch($0.baseAddress! + Self.home(hash, bits: slotBits)) }
     }
 
+    /// Asks the processor to fetch where the text of `id` ends (and so where the next one starts).
+    func prefetch(id: Int32) {
+        ends.withUnsafeBufferPointer { fr_prefetch($0.baseAddress! + Int(id)) }
+    }
+
     private enum Probe { case found(Int32), empty(Int) }
 
     private func probe(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Probe {
