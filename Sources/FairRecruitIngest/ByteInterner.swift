@@ -22,14 +22,18 @@ struct ByteInterner: Sendable {
     var count: Int { ends.count }
 
     /// The id of `bytes`, adding it when new.
-    mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>) -> (id: Int32, isNew: Bool) {
-        guard bytes.count <= 16 else { return intern(bytes, hash: Self.hash(bytes)) }
+    mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>) -> (id: Int32, isNew: Bool) { intern(bytes, hashedAs: nil) }
+
+    /// The same, with the bytes' ``hash(_:)`` computed already (on the thread that parsed the row)
+    /// when given: it is needed only when the bytes are not among the recent ones.
+    mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>, hashedAs knownHash: UInt64?) -> (id: Int32, isNew: Bool) {
+        guard bytes.count <= 16 else { return intern(bytes, hash: knownHash ?? Self.hash(bytes)) }
         let words = Self.words(bytes)
         let mixed = (words.0 ^ words.1 &* 0xC2B2_AE3D_27D4_EB4F ^ UInt64(bytes.count)) &* 0x9E37_79B9_7F4A_7C15
         let slot = Int(truncatingIfNeeded: mixed >> 58)
         let seen = recent[slot]
         if seen.count == bytes.count && seen.words == words { return (seen.id, false) }
-        let result = intern(bytes, hash: Self.hash(bytes))
+        let result = intern(bytes, hash: knownHash ?? Self.hash(bytes))
         recent[slot] = (words, bytes.count, result.id)
         return result
     }

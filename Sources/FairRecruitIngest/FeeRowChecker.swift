@@ -44,6 +44,8 @@ struct ValidFee: Sendable {
     /// checks the row: the ledger, which numbers ids in file order on one thread, then only probes.
     var recordIDHash: UInt64 = 0
     var repaysHash: UInt64 = 0
+    /// The same for the worker id: a new worker misses the caches in a table of millions.
+    var workerHash: UInt64 = 0
     var origin: UInt16
     var destination: UInt16
     var wage: (ExactDecimal, UInt16)?
@@ -215,6 +217,7 @@ struct FeeRowChecker: Sendable {
         }
         parsed.texts.add(.agency, row[.agencyID]!)
         parsed.texts.add(.worker, row[.workerID]!)
+        parsed.workerHash = ByteInterner.hash(row[.workerID]!)
         if let bytes = row[.employer] { parsed.texts.add(.employer, bytes) }
         if let bytes = row[.sector] { parsed.texts.add(.sector, bytes) }
         if let bytes = row[.recordID] {

@@ -96,6 +96,29 @@ private func ledger(_ name: String, _ rows: [String], agency: String? = nil) thr
         #expect(ledger.records["A1"]?.count == 2)
     }
 
+    /// A placement is an agency, a worker and a destination: the same worker id with another
+    /// agency or destination is another placement, checked on its own, however the rows interleave.
+    @Test func aWorkersPlacementsAreToldApartByAgencyAndDestination() throws {
+        let ledger = try ledger("placements.csv", [
+            "A1,W1,NP,MY,recruitment_fee,100,NPR,worker,2026-01-01,,,1500,MYR,,,",
+            "A2,W1,NP,MY,recruitment_fee,100,NPR,worker,2026-01-01,,,1700,MYR,,,",
+            "A1,W1,NP,QA,recruitment_fee,100,NPR,worker,2026-01-02,,,900,MYR,,,",
+            "A1,W1,NP,MY,air_ticket,100,NPR,worker,2026-01-03,,,1600,MYR,,,",
+            "A2,W1,NP,MY,air_ticket,100,NPR,worker,2026-01-03,,,1700,MYR,,,",
+            "A1,W1,NP,QA,air_ticket,100,NPR,worker,2026-01-04,,,950,MYR,,,",
+            "A1,W1,NP,MY,airfare,100,NPR,worker,2026-01-05,,,1500,MYR,,,",
+            "A1,W2,NP,MY,airfare,100,NPR,worker,2026-01-05,,,2000,MYR,,,",
+        ])
+        let path = ledger.files[0].file
+        #expect(ledger.files[0].rejections.map { "\($0.location.line): \($0.reason)" } == [
+            "5: monthly_wage 1600 MYR differs from 1500 MYR given for this placement at \(path):2",
+            "7: monthly_wage 950 MYR differs from 900 MYR given for this placement at \(path):4",
+        ])
+        #expect(ledger.records["A1"]?.map { "\($0.workerID) \($0.destination) \($0.location.line)" } == ["W1 MY 2", "W1 QA 4", "W1 MY 8", "W2 MY 9"])
+        #expect(ledger.records["A2"]?.map(\.location.line) == [3, 6])
+        #expect(ledger.store.placements.count == 4)
+    }
+
     @Test func everyRowIsAcceptedRejectedOrCountedForAnotherAgency() throws {
         let ledger = try ledger("reconcile.csv", [
             "A1,W1,NP,MY,recruitment_fee,100,NPR,worker,2026-01-01,,,,,,,",
