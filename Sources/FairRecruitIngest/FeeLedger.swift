@@ -285,19 +285,31 @@ struct FeeIntake {
         if row.pointee.contractSigned != nil { fee.give(.contractSigned) }
         if row.pointee.occupation != nil { fee.give(.occupation) }
         let ordinal = Int32(store.append(fee, agency: agency, amount: row.pointee.amount, refund: row.pointee.refund, repays: repays))
-        if placement.originAt < 0 { placement.originAt = ordinal }
-        if let (wage, currency) = row.pointee.wage, placement.wageAt < 0 { placement.wage = wage; placement.wageCurrency = currency; placement.wageAt = ordinal }
-        if let months = row.pointee.contractMonths, placement.contractMonthsAt < 0 { placement.contractMonths = months; placement.contractMonthsAt = ordinal }
-        if let signed = row.pointee.contractSigned, placement.contractSignedAt < 0 { placement.contractSigned = signed; placement.contractSignedAt = ordinal }
-        if let occupation = row.pointee.occupation, placement.occupationAt < 0 { placement.occupation = occupation; placement.occupationAt = ordinal }
+        // Written back only when the row told something new: most rows repeat their placement's
+        // attributes, and writing it every time copied it into the store's array for each row.
+        var told = isNew
+        if placement.originAt < 0 { placement.originAt = ordinal; told = true }
+        if let (wage, currency) = row.pointee.wage, placement.wageAt < 0 {
+            placement.wage = wage; placement.wageCurrency = currency; placement.wageAt = ordinal; told = true
+        }
+        if let months = row.pointee.contractMonths, placement.contractMonthsAt < 0 {
+            placement.contractMonths = months; placement.contractMonthsAt = ordinal; told = true
+        }
+        if let signed = row.pointee.contractSigned, placement.contractSignedAt < 0 {
+            placement.contractSigned = signed; placement.contractSignedAt = ordinal; told = true
+        }
+        if let occupation = row.pointee.occupation, placement.occupationAt < 0 {
+            placement.occupation = occupation; placement.occupationAt = ordinal; told = true
+        }
         if row.pointee.wageCurrencyAssumed && !placement.wageCurrencyNoted {
             placement.wageCurrencyNoted = true
+            told = true
             note(ordinal, "wage-currency-assumed", "monthly_wage has no wage_currency; taken to be \(store.codes.text(row.pointee.wage!.1)), the payment's currency")
         }
         if let text = row.texts.withBytes(.unknownOccupation, { String(decoding: $0, as: UTF8.self) }) {
             note(ordinal, "unknown-occupation", "occupation '\(text)' is not in the occupation list; the row is kept, the worker is unclassified where a scope names occupations")
         }
-        store.setPlacement(placementNumber, placement)
+        if told { store.setPlacement(placementNumber, placement) }
         if numbered.recordID >= 0 {
             if recordIDOwner[Int(numbered.recordID)] < 0 { recordIDOwner[Int(numbered.recordID)] = ordinal } else { sharedRecordIDs[sharedKey] = ordinal }
         }
@@ -325,7 +337,9 @@ struct FeeIntake {
 
     /// Why a row's placement attributes disagree with what earlier rows gave, if they do.
     private func conflict(_ row: UnsafePointer<ValidFee>, _ placement: StoredPlacement) -> String? {
-        let codes = store.codes
+        // `codes` only where a conflict is described: taken for every row, its tables were
+        // retained and released each time.
+        var codes: CodeTable { store.codes }
         func conflict(_ what: String, _ mine: String, _ theirs: String, _ ordinal: Int32) -> String {
             let at = store.location(of: Int(ordinal))
             return "\(what) \(mine) differs from \(theirs) given for this placement at \(at.file):\(at.line)"
