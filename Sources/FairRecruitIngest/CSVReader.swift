@@ -6,6 +6,8 @@ public struct CSVRecord: Sendable {
     public var fields: [String]
     /// A problem confined to this record (a stray quote): the record is rejected, reading goes on.
     public var problem: String?
+    /// Per field, where it starts (a quoted field at its opening quote), for messages about one field.
+    public var fieldStarts: [SourceLocation] = []
 }
 
 /// A field of a record: a range of bytes, and whether it was quoted.
@@ -84,12 +86,13 @@ public final class CSVReader {
         (stream, Array(buffer[start...]), line, column)
     }
 
-    /// The next non-blank record with its fields as Strings, or nil at the end of the file.
+    /// The next non-blank record with its fields as Strings and where each starts, or nil at the end
+    /// of the file.
     public func next() throws(IngestError) -> CSVRecord? {
         var record: CSVRecord?
-        _ = try nextRecord { view in
+        _ = try nextLocatedRecord { view, starts in
             record = CSVRecord(line: view.line, fields: (0..<view.count).map { String(decoding: view.field($0), as: UTF8.self) },
-                               problem: view.problem)
+                               problem: view.problem, fieldStarts: starts)
         }
         return record
     }
@@ -100,24 +103,88 @@ public final class CSVReader {
             guard let scan = try scanRecord() else { return false }
             defer { start = scan.end }
             let fields = UnsafeMutableBufferPointer(rebasing: self.fields[..<fieldCount])
-            if fields.count == 1, scan.problem == nil, fields[0].end - fields[0].start == (fields[0].quoted ? 2 : 0) { continue }   // a blank line
-            let result: Result<Void, IngestError> = buffer.withUnsafeBufferPointer { bytes in
-                // Quoted fields are unescaped into a scratch buffer; their ranges then point there.
-                unescaped.removeAll(keepingCapacity: true)
-                if scan.quoted {
-                    for index in fields.indices where fields[index].quoted {
-                        let from = unescaped.count
-                        Self.unquote(UnsafeBufferPointer(rebasing: bytes[fields[index].start..<fields[index].end]), into: &unescaped)
-                        fields[index] = (from, unescaped.count, true)
-                    }
-                }
-                return unescaped.withUnsafeBufferPointer { unescapedBytes in
-                    let view = CSVRecordView(line: scan.line, problem: scan.problem, fields: UnsafeBufferPointer(fields), bytes: bytes, unescaped: unescapedBytes)
-                    return Result { () throws(IngestError) in try body(view) }
+            if Self.isBlank(scan, fields) { continue }
+            try withView(scan, fields, body)
+            return true
+        }
+    }
+
+    /// Whether a record is a blank line (nothing, or only "").
+    @inline(__always)
+    private static func isBlank(_ scan: Scan, _ fields: UnsafeMutableBufferPointer<CSVField>) -> Bool {
+        fields.count == 1 && scan.problem == nil && fields[0].end - fields[0].start == (fields[0].quoted ? 2 : 0)
+    }
+
+    /// Calls `body` with the record just scanned, its quoted fields unescaped.
+    @inline(__always)
+    private func withView(_ scan: Scan, _ fields: UnsafeMutableBufferPointer<CSVField>,
+                          _ body: (CSVRecordView) throws(IngestError) -> Void) throws(IngestError) {
+        let result: Result<Void, IngestError> = buffer.withUnsafeBufferPointer { bytes in
+            // Quoted fields are unescaped into a scratch buffer; their ranges then point there.
+            unescaped.removeAll(keepingCapacity: true)
+            if scan.quoted {
+                for index in fields.indices where fields[index].quoted {
+                    let from = unescaped.count
+                    Self.unquote(UnsafeBufferPointer(rebasing: bytes[fields[index].start..<fields[index].end]), into: &unescaped)
+                    fields[index] = (from, unescaped.count, true)
                 }
             }
-            try result.get()
+            return unescaped.withUnsafeBufferPointer { unescapedBytes in
+                let view = CSVRecordView(line: scan.line, problem: scan.problem, fields: UnsafeBufferPointer(fields), bytes: bytes, unescaped: unescapedBytes)
+                return Result { () throws(IngestError) in try body(view) }
+            }
+        }
+        try result.get()
+    }
+
+    /// Calls `body` with the next non-blank record and where each of its fields starts; returns false
+    /// at the end of the file. For the small files whose messages name a field: the positions are
+    /// found by reading the record's bytes again. ``nextRecord(_:)``, which reads large files, never
+    /// does; its loop is kept apart from this one (the parts they share are always inlined) so that
+    /// its machine code stays as it was.
+    func nextLocatedRecord(_ body: (CSVRecordView, [SourceLocation]) throws(IngestError) -> Void) throws(IngestError) -> Bool {
+        while true {
+            let column = self.column   // where the record starts, past any blank line before it
+            guard let scan = try scanRecord() else { return false }
+            defer { start = scan.end }
+            let fields = UnsafeMutableBufferPointer(rebasing: self.fields[..<fieldCount])
+            if Self.isBlank(scan, fields) { continue }
+            let starts = buffer.withUnsafeBufferPointer { Self.fieldStarts($0, from: start, line: scan.line, column: column) }
+            try withView(scan, fields) { view throws(IngestError) in
+                try body(view, starts.map { SourceLocation(file: path, line: $0.line, column: $0.column) })
+            }
             return true
+        }
+    }
+
+    /// Where each field of the record at `bytes[from...]` starts, the record starting at `line` and
+    /// `column`: the record is read again as ``scan(_:)`` read it (a quoted field starts at its
+    /// opening quote), counting characters, not bytes, and only a line feed starting a new line.
+    static func fieldStarts(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, line: Int, column: Int) -> [(line: Int, column: Int)] {
+        var starts: [(line: Int, column: Int)] = []
+        var (p, line, column) = (from, line, column)
+        let end = bytes.count
+        func advance() {
+            if bytes[p] == 0x0A { line += 1; column = 1 } else if bytes[p] & 0xC0 != 0x80 { column += 1 }
+            p += 1
+        }
+        while true {
+            starts.append((line, column))
+            if p < end && bytes[p] == UInt8(ascii: "\"") {
+                advance()
+                while p < end {
+                    if bytes[p] == UInt8(ascii: "\"") {
+                        advance()
+                        if p < end && bytes[p] == UInt8(ascii: "\"") { advance(); continue }
+                        break
+                    }
+                    advance()
+                }
+            }
+            // The rest of the field: all of an unquoted one, any text after a closing quote.
+            while p < end && bytes[p] != UInt8(ascii: ",") && bytes[p] != 0x0A && bytes[p] != 0x0D { advance() }
+            guard p < end && bytes[p] == UInt8(ascii: ",") else { return starts }
+            advance()
         }
     }
 

@@ -34,6 +34,30 @@ private func transcript(_ bytes: [UInt8], chunkSize: Int? = nil, endsMidFile: Bo
     return lines
 }
 
+/// Checks that where `reader.next()` says each field starts is where the field is in `bytes`: at its
+/// first character or its opening quote, just after a comma, or for a record's first field at the
+/// start of a line or after a lone carriage return. Columns count characters; only a line feed ends a line.
+private func expectFieldStartsPointAtTheirFields(_ bytes: [UInt8], chunkSize: Int?, plainScan: Bool,
+                                                 sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+    let reader = CSVReader(source: chunkSize.map { Chunks(bytes, size: $0) } ?? OneChunk(bytes), path: "t.csv")
+    reader.triesPlainScan = plainScan
+    let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map { Array(String(decoding: $0, as: UTF8.self).unicodeScalars) }
+    while let record = try? reader.next() {   // up to the first error
+        #expect(record.fieldStarts.count == record.fields.count, "\(bytes)", sourceLocation: sourceLocation)
+        for (index, (start, field)) in zip(record.fieldStarts, record.fields).enumerated() {
+            guard start.line <= lines.count, start.column >= 1, start.column - 1 <= lines[start.line - 1].count else {
+                Issue.record("field \(index + 1) of line \(record.line) starts outside the file at \(start): \(bytes)", sourceLocation: sourceLocation)
+                continue
+            }
+            let line = lines[start.line - 1]
+            let text = line[(start.column - 1)...]
+            #expect(text.starts(with: field.unicodeScalars) || text.first == "\"", "\(bytes)", sourceLocation: sourceLocation)
+            let before = start.column > 1 ? line[start.column - 2] : nil
+            #expect(index == 0 ? before == nil || before == "\r" : before == ",", "\(bytes)", sourceLocation: sourceLocation)
+        }
+    }
+}
+
 /// Checks that the plain scan changes nothing, in one chunk and in chunks of every size up to 20.
 private func expectSameAsFullScan(_ text: [UInt8], sourceLocation: Testing.SourceLocation = #_sourceLocation) {
     for endsMidFile in [false, true] {
@@ -134,7 +158,7 @@ private func expectSameAsFullScan(_ text: String, sourceLocation: Testing.Source
         expectSameAsFullScan(text)
     }
 
-    /// Random records of bytes that matter to the scan, in random chunk sizes.
+    /// Random records of bytes that matter to the scan, in random chunk sizes; where each field starts.
     @Test func randomRecordsReadAsByTheFullScan() {
         var random = SplitMix64(seed: 2026)
         let pieces: [[UInt8]] = [Array("a".utf8), Array("bcdefghijk".utf8), [0x2C], [0x2C], [0x2C], [0x0A], [0x0A], [0x22],
@@ -146,6 +170,7 @@ private func expectSameAsFullScan(_ text: String, sourceLocation: Testing.Source
             let endsMidFile = random.next() % 2 == 0
             let expected = transcript(bytes, chunkSize: endsMidFile ? nil : size, endsMidFile: endsMidFile, plainScan: false)
             #expect(transcript(bytes, chunkSize: endsMidFile ? nil : size, endsMidFile: endsMidFile, plainScan: true) == expected, "\(bytes)")
+            expectFieldStartsPointAtTheirFields(bytes, chunkSize: size, plainScan: endsMidFile)
         }
     }
 }
