@@ -8,18 +8,21 @@ public enum ExchangeRatesReader {
                                       required: ["currency", "units_per_usd", "as_of", "source"])
         var rates: [ExchangeRates.Rate] = []
         while let row = try reader.next() {
-            func fail(_ message: String) -> IngestError { .malformed(row.location, message) }
+            /// An error at the start of `column`'s field, or of the row.
+            func fail(_ message: String, at column: String? = nil) -> IngestError {
+                .malformed(column.map(row.location(of:)) ?? row.location, message)
+            }
             if let problem = row.problem { throw fail(problem) }
             guard let currency = row["currency"], currency.count == 3, currency.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
-                throw fail("currency '\(row["currency"] ?? "")' must be an ISO 4217 code such as NPR")
+                throw fail("currency '\(row["currency"] ?? "")' must be an ISO 4217 code such as NPR", at: "currency")
             }
             guard let text = row["units_per_usd"], let units = ExactDecimal(parsing: Substring(text)), units.isPositive else {
-                throw fail("units_per_usd '\(row["units_per_usd"] ?? "")' must be a number above 0")
+                throw fail("units_per_usd '\(row["units_per_usd"] ?? "")' must be a number above 0", at: "units_per_usd")
             }
             guard let dateText = row["as_of"], let day = Day(iso: dateText) else {
-                throw fail("as_of '\(row["as_of"] ?? "")' must be a date (YYYY-MM-DD)")
+                throw fail("as_of '\(row["as_of"] ?? "")' must be a date (YYYY-MM-DD)", at: "as_of")
             }
-            guard let source = row["source"] else { throw fail("source is missing: every rate needs its source") }
+            guard let source = row["source"] else { throw fail("source is missing: every rate needs its source", at: "source") }
             rates.append(ExchangeRates.Rate(currency: currency, unitsPerUSD: units, asOf: day, source: source))
         }
         return ExchangeRates(rates)

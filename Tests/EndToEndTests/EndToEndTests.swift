@@ -203,6 +203,17 @@ struct Tool {
         #expect(!malformed.stderr.contains("Fatal error"))
     }
 
+    /// A bad value in an exchange-rates file is named at its field's column, not the line's first.
+    @Test func badFieldsInSmallCSVInputsAreNamedAtTheirColumn() throws {
+        let folder = Tool.temporaryFolder("field-columns")
+        let rates = folder + "/rates.csv"
+        try Data(("source,currency,units_per_usd,as_of\n\"Nepal Rāṣṭra Bank, Kathmandu\",NPR,0,2024-01-01\n").utf8)
+            .write(to: URL(fileURLWithPath: rates))
+        let badRate = try Tool.audit(["--rates", rates], output: folder + "/out-rates")
+        #expect(badRate.status == 65)
+        #expect(badRate.stderr.contains("\(rates):2:36: error: units_per_usd '0' must be a number above 0"), "\(badRate.stderr)")
+    }
+
     @Test func unwritableOutputsExitSixtySixNamingThePath() throws {
         // Tests may run as root, who may write anywhere: a file stands where a folder must be.
         let folder = Tool.temporaryFolder("unwritable")

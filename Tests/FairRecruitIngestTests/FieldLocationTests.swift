@@ -3,7 +3,7 @@ import Foundation
 import Testing
 @testable import FairRecruitIngest
 
-/// Where each field of a CSV record starts.
+/// Where each field of a CSV record starts, and the messages about one field that name it.
 @Suite struct FieldLocationTests {
     /// Each record's field starts as `line:column`.
     private func starts(_ bytes: [UInt8]) throws -> [[String]] {
@@ -32,6 +32,36 @@ import Testing
     @Test func recordsEndedByALoneCarriageReturnGoOnTheSameLine() throws {
         #expect(try starts("a,b\rc,d\n") == [["1:1", "1:3"], ["1:5", "1:7"]])
         #expect(try starts("a\r\rb,c\n") == [["1:1"], ["1:4", "1:6"]])
+    }
+
+    @Test func aBadExchangeRateNamesItsFieldsLineAndColumn() throws {
+        func error(_ text: String, bytes prefix: [UInt8] = []) -> String {
+            let path = temporaryFile("rates-\(UUID().uuidString).csv", prefix + Array(text.utf8))
+            do {
+                _ = try ExchangeRatesReader.read(path)
+                return "read"
+            } catch {
+                return "\(error)".replacingOccurrences(of: path, with: "rates.csv")
+            }
+        }
+        let header = "source,currency,units_per_usd,as_of\n"
+        // After a quoted field holding a comma.
+        #expect(error(header + "\"Central bank, Kathmandu\",NPR,abc,2024-01-01\n")
+            == "rates.csv:2:31: error: units_per_usd 'abc' must be a number above 0")
+        // After non-ASCII text: columns count characters, not bytes.
+        #expect(error(header + "Nepal Rāṣṭra Bank,npr,133.2,2024-01-01\n")
+            == "rates.csv:2:19: error: currency 'npr' must be an ISO 4217 code such as NPR")
+        // After a quoted field of two lines, with doubled quotes: the field's own line.
+        #expect(error(header + "x,NPR,133.2,2024-01-01\n\"Bank, \"\"central\"\"\nKathmandu\",NPR,133.2,2024-13-01\n")
+            == "rates.csv:4:22: error: as_of '2024-13-01' must be a date (YYYY-MM-DD)")
+        // A blank value: where its empty field is (after a UTF-8 byte-order mark, which shifts nothing).
+        #expect(error("currency,units_per_usd,as_of,source\nNPR,133.2,2024-01-01,\n", bytes: [0xEF, 0xBB, 0xBF])
+            == "rates.csv:2:22: error: source is missing: every rate needs its source")
+        #expect(error("currency,units_per_usd,as_of,source\n,133.2,2024-01-01,x\n")
+            == "rates.csv:2:1: error: currency '' must be an ISO 4217 code such as NPR")
+        // A problem of the whole row stays at its start.
+        #expect(error("currency,units_per_usd,as_of,source\nNPR,133.2\n") == "rates.csv:2:1: error: expected 4 fields, found 2")
+        #expect(error("currency,units_per_usd,as_of,source\nNPR,133.2,2024-01-01,x\n") == "read")
     }
 
     @Test func aFieldRowKnowsWhereItsFieldsStart() throws {
