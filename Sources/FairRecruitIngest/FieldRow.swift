@@ -118,7 +118,8 @@ public final class CSVRowReader {
         for (index, name) in header.fields.enumerated() {
             let key = name.trimmed.lowercased()
             if let first = seen[key], !key.isEmpty {
-                throw IngestError.malformed(SourceLocation(file: path, line: header.line),
+                let at = index < header.fieldStarts.count ? header.fieldStarts[index] : SourceLocation(file: path, line: header.line)
+                throw IngestError.malformed(at,
                                             "column '\(key)' appears twice in the header (fields \(first + 1) and \(index + 1))")
             }
             seen[key] = index

@@ -203,7 +203,7 @@ struct Tool {
         #expect(!malformed.stderr.contains("Fatal error"))
     }
 
-    /// A bad value in an exchange-rates file is named at its field's column, not the line's first.
+    /// A bad value in an exchange-rates or registry file is named at its field's column, not the line's first.
     @Test func badFieldsInSmallCSVInputsAreNamedAtTheirColumn() throws {
         let folder = Tool.temporaryFolder("field-columns")
         let rates = folder + "/rates.csv"
@@ -212,6 +212,13 @@ struct Tool {
         let badRate = try Tool.audit(["--rates", rates], output: folder + "/out-rates")
         #expect(badRate.status == 65)
         #expect(badRate.stderr.contains("\(rates):2:36: error: units_per_usd '0' must be a number above 0"), "\(badRate.stderr)")
+        let registry = folder + "/registry.csv"
+        try Data([0xEF, 0xBB, 0xBF] + Array("agency_id,name,country,licence_status,licence_expires,\"Country\"\n".utf8))
+            .write(to: URL(fileURLWithPath: registry))
+        let badRegistry = try Tool.audit(["--registry", registry], output: folder + "/out-registry")
+        #expect(badRegistry.status == 65)
+        #expect(badRegistry.stderr.contains("\(registry):1:55: error: column 'country' appears twice in the header (fields 3 and 6)"),
+                "\(badRegistry.stderr)")
     }
 
     @Test func unwritableOutputsExitSixtySixNamingThePath() throws {

@@ -64,6 +64,18 @@ import Testing
         #expect(error("currency,units_per_usd,as_of,source\nNPR,133.2,2024-01-01,x\n") == "read")
     }
 
+    @Test func aColumnRepeatedInTheHeaderIsNamedWhereItsSecondFieldStarts() throws {
+        let registry = temporaryFile("registry-twice-\(UUID().uuidString).csv",
+                                     [0xEF, 0xBB, 0xBF] + Array("\"Agency, Ltd\",agency_id,name,country,licence_status,licence_expires,Name\n".utf8))
+        #expect { try LicenceRegistry.read(registry) } throws: { error in
+            "\(error)" == "\(registry):1:69: error: column 'name' appears twice in the header (fields 3 and 7)"
+        }
+        let answers = temporaryFile("answers-twice-\(UUID().uuidString).csv", "agency_id,\"Question_ID\",änswer, question_id\n")
+        #expect { try AnswerBook(questions: [:], agencyFilter: nil).readCSV(answers) } throws: { error in
+            "\(error)" == "\(answers):1:32: error: column 'question_id' appears twice in the header (fields 2 and 4)"
+        }
+    }
+
     @Test func aFieldRowKnowsWhereItsFieldsStart() throws {
         let path = temporaryFile("field-row-\(UUID().uuidString).csv", "b,unknown,a\n\"x\ny\",é,z\n1,2\n")
         let reader = try CSVRowReader(path: path, known: ["a", "b"], required: ["a"])
