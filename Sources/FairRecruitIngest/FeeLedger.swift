@@ -208,7 +208,9 @@ struct FeeIntake {
         let placements = expected(store.placements.count, before.placements)
         store.reservePlacements(placements)
         previousPlacementOfWorker.reserveCapacity(placements)
-        store.workers.reserve(expected(store.workers.count, before.workers))
+        let workers = expected(store.workers.count, before.workers)
+        store.workers.reserve(workers)
+        lastPlacementOfWorker.reserveCapacity(workers)
     }
 
     /// Adds one row, checked on its own already and lent in place; its lines count from a segment
