@@ -180,7 +180,7 @@ public struct AuditPipeline: Sendable {
             // can be read still decides between 66 and a lower status.
             let named = config.fees + config.assessments + [config.registry, config.waivers, config.baseline].compactMap { $0 }
                 + (library == nil ? config.standards.filter(Self.isPath) : [])
-            for path in named { failures.attempt { () throws(CommandFailure) in try Self.ingesting { () throws(IngestError) in try InputFiles.requireReadable(path) } } }
+            for path in named { failures.attemptReading { () throws(IngestError) in try InputFiles.requireReadable(path) } }
             throw failures.combined!
         }
 
@@ -188,13 +188,11 @@ public struct AuditPipeline: Sendable {
                                rates: rates, agencyFilter: config.agency, employerFilter: employers)
         ledger.progress = progress?.reading
         let answers = AnswerBook(questions: library.questions, agencyFilter: config.agency)
-        for file in config.fees { failures.attempt { () throws(CommandFailure) in try Self.ingesting { () throws(IngestError) in try ledger.read(file) } } }
-        for file in config.assessments { failures.attempt { () throws(CommandFailure) in try Self.ingesting { () throws(IngestError) in try answers.read(file) } } }
-        let registry = config.registry.flatMap { path in
-            failures.attempt { () throws(CommandFailure) in try Self.ingesting { () throws(IngestError) in try LicenceRegistry.read(path) } }
-        }
+        for file in config.fees { failures.attemptReading { () throws(IngestError) in try ledger.read(file) } }
+        for file in config.assessments { failures.attemptReading { () throws(IngestError) in try answers.read(file) } }
+        let registry = config.registry.flatMap { path in failures.attemptReading { () throws(IngestError) in try LicenceRegistry.read(path) } }
         if let baseline = config.baseline, failures.combined != nil {   // read later, once the agency is known
-            failures.attempt { () throws(CommandFailure) in try Self.ingesting { () throws(IngestError) in try InputFiles.requireReadable(baseline) } }
+            failures.attemptReading { () throws(IngestError) in try InputFiles.requireReadable(baseline) }
         }
         if let failure = failures.combined { throw failure }
         ledger.finish()
@@ -205,11 +203,6 @@ public struct AuditPipeline: Sendable {
             otherAgencyRows: ledger.otherAgencyRows.merging(answers.otherAgencyRows, uniquingKeysWith: +),
             otherEmployerRows: employers == nil ? nil : ledger.otherEmployerRows, notes: ledger.notesByAgency, registry: registry,
             reporters: reporters(for: config.formats, templates: templates), templates: templates)
-    }
-
-    /// `body`, its reading error turned into the command's failure.
-    static func ingesting<T>(_ body: () throws(IngestError) -> T) throws(CommandFailure) -> T {
-        do { return try body() } catch { throw failure(error) }
     }
 
     /// Warnings for the waivers of an audit that were not applied.
@@ -462,6 +455,15 @@ struct LoadFailures {
     mutating func attempt<T>(_ body: () throws(CommandFailure) -> T) -> T? {
         do { return try body() } catch {
             failures.append(error)
+            return nil
+        }
+    }
+
+    /// ``attempt(_:)`` for reading a file: its error becomes the command's failure (66 or 65).
+    @discardableResult
+    mutating func attemptReading<T>(_ body: () throws(IngestError) -> T) -> T? {
+        do { return try body() } catch {
+            failures.append(AuditPipeline.failure(error))
             return nil
         }
     }
