@@ -11,7 +11,8 @@ struct ByteInterner: Sendable {
     /// Keeping part of the hash in the slot spares reading the bytes of every string probed, and
     /// since a string's home slot is taken from those same high bits, growing the table needs no
     /// string read again (re-hashing ten million record ids was a tenth of a batch's reading).
-    private var slots: [UInt64] = Array(repeating: 0, count: 64)
+    /// Nil once dropped (see ``dropLookup()``).
+    private var slots: SlotTable? = SlotTable(count: 64)
     private var slotBits = 6
     /// Short strings (up to sixteen bytes: codes, category names, most ids) seen lately, by a hash
     /// of their bytes, with their ids: rows repeat the same few codes and a worker's payments come
@@ -63,15 +64,17 @@ struct ByteInterner: Sendable {
     /// The id of `bytes`, whose ``hash(_:)`` was computed already (on the thread that parsed the
     /// row), adding it when new.
     mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> (id: Int32, isNew: Bool) {
-        if slots.isEmpty { rebuildLookup() }
+        if slots == nil { rebuildLookup() }
         switch probe(bytes, hash: hash) {
         case .found(let id): return (id, false)
         case .empty(let slot):
             storage.append(contentsOf: bytes)
             ends.append(UInt32(storage.count))
             let id = UInt64(ends.count)
-            slots[slot] = hash & 0xFFFF_FFFF_0000_0000 | id
-            if ends.count * 10 > slots.count * 7 { rehash(bits: slotBits + 1) }
+            if !isKnownUniquelyReferenced(&slots) { slots = slots!.copy() }
+            let table = slots!
+            table.base[slot] = hash & 0xFFFF_FFFF_0000_0000 | id
+            if ends.count * 10 > table.count * 7 { rehash(bits: slotBits + 1) }
             return (Int32(id - 1), true)
         }
     }
@@ -80,7 +83,7 @@ struct ByteInterner: Sendable {
     /// `hash`. A table of ten million record ids is far larger than the caches, and each new id
     /// misses them: fetched a few rows ahead, the misses overlap.
     func prefetch(hash: UInt64) {
-        slots.withUnsafeBufferPointer { fr_prefetch($0.baseAddress! + Self.home(hash, bits: slotBits)) }
+        if let slots { fr_prefetch(slots.base + Self.home(hash, bits: slotBits)) }
     }
 
     /// Asks the processor to fetch where the text of `id` ends (and so where the next one starts).
@@ -91,10 +94,11 @@ struct ByteInterner: Sendable {
     private enum Probe { case found(Int32), empty(Int) }
 
     private func probe(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Probe {
-        slots.withUnsafeBufferPointer { slots in
+        let table = slots!, slots = table.base
+        return withExtendedLifetime(table) {
             ends.withUnsafeBufferPointer { ends in
                 storage.withUnsafeBufferPointer { stored in
-                    let mask = slots.count - 1
+                    let mask = table.count - 1
                     var slot = Self.home(hash, bits: slotBits)
                     while true {
                         let entry = slots[slot]
@@ -141,12 +145,14 @@ struct ByteInterner: Sendable {
 
     private mutating func rehash(bits: Int) {
         slotBits = bits
-        var grown = Self.emptySlots(1 << slotBits)
+        let grown = SlotTable(count: 1 << slotBits)
         let mask = grown.count - 1
-        for entry in slots where entry != 0 {
-            var slot = Self.home(entry, bits: slotBits)
-            while grown[slot] != 0 { slot = (slot + 1) & mask }
-            grown[slot] = entry
+        if let old = slots {
+            for entry in UnsafeBufferPointer(start: old.base, count: old.count) where entry != 0 {
+                var slot = Self.home(entry, bits: slotBits)
+                while grown.base[slot] != 0 { slot = (slot + 1) & mask }
+                grown.base[slot] = entry
+            }
         }
         slots = grown
     }
@@ -154,38 +160,21 @@ struct ByteInterner: Sendable {
     /// Frees the table that finds a string's id (ids and strings stay): once a large input is read,
     /// only the strings of ids are asked for, and ten million record ids' table is 128 MB. Rebuilt
     /// if a string is interned again.
-    mutating func dropLookup() { slots = [] }
+    mutating func dropLookup() { slots = nil }
 
     private mutating func rebuildLookup() {
         slotBits = Self.slotBits(toHold: ends.count, atLeast: 6)
-        slots = Self.emptySlots(1 << slotBits)
+        let table = SlotTable(count: 1 << slotBits)
         storage.withUnsafeBufferPointer { stored in
             for id in ends.indices {
                 let from = id == 0 ? 0 : Int(ends[id - 1])
                 let hash = Self.hash(UnsafeBufferPointer(rebasing: stored[from..<Int(ends[id])]))
                 var slot = Self.home(hash, bits: slotBits)
-                while slots[slot] != 0 { slot = (slot + 1) & (slots.count - 1) }
-                slots[slot] = hash & 0xFFFF_FFFF_0000_0000 | UInt64(id + 1)
+                while table.base[slot] != 0 { slot = (slot + 1) & (table.count - 1) }
+                table.base[slot] = hash & 0xFFFF_FFFF_0000_0000 | UInt64(id + 1)
             }
         }
-    }
-
-    /// A table of empty slots. One of millions of record ids is far larger than what the
-    /// processor's address translation caches cover in 4 KiB pages, so nearly every probe also
-    /// missed there, and a prefetch that misses there waits (perf: the look-ahead and the probe
-    /// stalled on their one load, 13% of a 10M batch's samples). A table of 8 MiB or more asks
-    /// for 2 MiB pages.
-    private static func emptySlots(_ count: Int) -> [UInt64] {
-        [UInt64](unsafeUninitializedCapacity: count) { buffer, initialized in
-            #if os(Linux)
-            let hugePage = 2 << 20
-            let start = (Int(bitPattern: buffer.baseAddress) + hugePage - 1) / hugePage * hugePage
-            let end = (Int(bitPattern: buffer.baseAddress) + count * 8) / hugePage * hugePage
-            if count * 8 >= 8 << 20 && end > start { madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_HUGEPAGE) }
-            #endif
-            buffer.initialize(repeating: 0)
-            initialized = count
-        }
+        slots = table
     }
 
     /// The slot a hash starts probing at: its top `bits` bits.
@@ -210,6 +199,42 @@ struct ByteInterner: Sendable {
         h ^= h >> 33; h &*= 0xFF51_AFD7_ED55_8CCD
         h ^= h >> 33; h &*= 0xC4CE_B9FE_1A85_EC53
         return h ^ (h >> 33)
+    }
+}
+
+/// The slots of a ``ByteInterner``'s lookup, zeroed, from `calloc`. A large table comes as fresh
+/// pages that the kernel zeroes as they are first touched: zeroed all at once, the 128 MiB table
+/// of ten million record ids took the ledger's thread a third of a second when a batch starts
+/// reading, while the parsing threads waited for it (perf).
+///
+/// One of millions of record ids is also far larger than what the processor's address
+/// translation caches cover in 4 KiB pages, so nearly every probe missed there, and a prefetch
+/// that misses there waits (perf: the look-ahead and the probe stalled on their one load, 13% of
+/// a 10M batch's samples). A table of 8 MiB or more asks for 2 MiB pages.
+///
+/// Sendable as the interner's value: it writes to a table only when it holds the only reference.
+private final class SlotTable: @unchecked Sendable {
+    let base: UnsafeMutablePointer<UInt64>
+    let count: Int
+
+    init(count: Int) {
+        guard let memory = calloc(count, MemoryLayout<UInt64>.stride) else { fatalError("out of memory for \(count) slots") }
+        base = memory.bindMemory(to: UInt64.self, capacity: count)
+        self.count = count
+        #if os(Linux)
+        let hugePage = 2 << 20
+        let start = (Int(bitPattern: memory) + hugePage - 1) / hugePage * hugePage
+        let end = (Int(bitPattern: memory) + count * 8) / hugePage * hugePage
+        if count * 8 >= 8 << 20 && end > start { madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_HUGEPAGE) }
+        #endif
+    }
+
+    deinit { free(base) }
+
+    func copy() -> SlotTable {
+        let copy = SlotTable(count: count)
+        copy.base.update(from: base, count: count)
+        return copy
     }
 }
 
