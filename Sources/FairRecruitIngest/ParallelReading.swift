@@ -217,13 +217,21 @@ final class Segmenter {
                 deliveredLast = true
                 return take(pending.count, isLast: true)
             }
-            if let chunk = try stream.next() { pending += chunk } else { atEnd = true }
+            if !(try stream.next(appendingTo: &pending)) { atEnd = true }
         }
     }
 
+    /// The first `count` bytes as a segment. The segment takes the buffer itself, and only the
+    /// bytes after the cut are copied, to start the next one (copying the segment out and moving
+    /// the rest down, then appending each chunk read, was 1.8% of a 10M batch's reading, perf).
     private func take(_ count: Int, isLast: Bool) -> Segment {
-        let segment = Segment(index: index, bytes: Array(pending[..<count]), isLast: isLast)
-        pending.removeSubrange(..<count)
+        var next: [UInt8] = []
+        // Room for a segment and the chunk that overshoots it, so that filling it never moves it.
+        next.reserveCapacity(max(segmentSize + 2 * ByteStream.chunkSize, pending.count - count))
+        next += pending[count...]
+        pending.removeLast(pending.count - count)
+        let segment = Segment(index: index, bytes: pending, isLast: isLast)
+        pending = next
         index += 1
         return segment
     }
