@@ -91,6 +91,13 @@ struct ByteInterner: Sendable {
         ends.withUnsafeBufferPointer { fr_prefetch($0.baseAddress! + Int(id)) }
     }
 
+    /// Asks the processor to fetch the text of `id`; best once ``prefetch(id:)`` has fetched where
+    /// it starts.
+    func prefetchText(of id: Int32) {
+        let from = id == 0 ? 0 : Int(ends[Int(id) - 1])
+        storage.withUnsafeBufferPointer { fr_prefetch($0.baseAddress! + from) }
+    }
+
     private enum Probe { case found(Int32), empty(Int) }
 
     private func probe(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Probe {

@@ -52,11 +52,12 @@ public struct FeeStore: Sendable {
             var texts = AgencyTexts(agency: agency, of: self)
             for (offset, i) in range.enumerated() {
                 // An agency's records lie scattered over the store, among every other agency's: the
-                // record a few places ahead is fetched, and what it points to (its placement and
-                // record id) once it has arrived, so that their cache misses overlap (perf: loading
-                // those was most of this function's samples).
-                if i + 16 < range.upperBound { prefetch(ordinal: Int(ordinals[i + 16])) }
-                if i + 8 < range.upperBound { prefetchReferences(ofOrdinal: Int(ordinals[i + 8])) }
+                // record a few places ahead is fetched, then what it points to (its placement and
+                // where its record id's text is) once it has arrived, then that text, so that their
+                // cache misses overlap (perf: loading those was most of this function's samples).
+                if i + 24 < range.upperBound { prefetch(ordinal: Int(ordinals[i + 24])) }
+                if i + 16 < range.upperBound { prefetchReferences(ofOrdinal: Int(ordinals[i + 16])) }
+                if i + 8 < range.upperBound { prefetchRecordIDText(ofOrdinal: Int(ordinals[i + 8])) }
                 (start + offset).initialize(to: record(at: Int(ordinals[i]), texts: &texts))
             }
         }
@@ -70,6 +71,11 @@ public struct FeeStore: Sendable {
         let fee = self[ordinal]
         placements.withUnsafeBufferPointer { fr_prefetch($0.baseAddress! + Int(fee.placement)) }
         if fee.recordID >= 0 { recordIDs.prefetch(id: fee.recordID) }
+    }
+
+    private func prefetchRecordIDText(ofOrdinal ordinal: Int) {
+        let id = self[ordinal].recordID
+        if id >= 0 { recordIDs.prefetchText(of: id) }
     }
 
     /// The texts one agency's records are rebuilt with.
