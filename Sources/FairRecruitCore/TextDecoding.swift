@@ -9,6 +9,20 @@ public enum TextDecoding {
 
     public enum Encoding: Sendable { case utf8, utf16LE, utf16BE }
 
+    /// The message for a NUL byte. It is valid UTF-8 but never text: UTF-16 without a byte-order
+    /// mark has one in every ASCII character, and anywhere else it would reach ids and reports.
+    public static let nulByte = "NUL byte: not UTF-8 text (the file must be UTF-8, or UTF-16 with a byte-order mark)"
+
+    /// Where the first NUL byte of UTF-8 text is, if any (columns count characters).
+    public static func firstNUL(_ bytes: ArraySlice<UInt8>) -> Failure? {
+        guard let nul = bytes.firstIndex(of: 0) else { return nil }
+        var line = 1, column = 1
+        for byte in bytes[..<nul] where byte & 0xC0 != 0x80 {
+            if byte == 0x0A { line += 1; column = 1 } else { column += 1 }
+        }
+        return Failure(line: line, column: column, message: nulByte)
+    }
+
     /// The encoding announced by a byte-order mark, and the mark's length.
     public static func sniff(_ prefix: some Collection<UInt8>) -> (Encoding, bomLength: Int) {
         let bytes = Array(prefix.prefix(3))
@@ -38,6 +52,7 @@ public enum TextDecoding {
         while i < bytes.endIndex {
             let b = bytes[i]
             if b < 0x80 {
+                if b == 0 { return Failure(line: line, column: column, message: nulByte) }
                 if b == 0x0A { line += 1; column = 1 } else { column += 1 }
                 i += 1
                 continue

@@ -91,6 +91,12 @@ final class ByteStream: ChunkSource {
         if !started {
             started = true
             (encoding, skip) = TextDecoding.sniff(raw[0..<count])
+            // UTF-16 without a byte-order mark is refused here, at its first NUL byte: libxml2
+            // would otherwise recognise it and read it (§3.4 refuses it). Readers refuse NUL
+            // bytes further on themselves (the CSV reader as invalid text, libxml2 as not XML).
+            if encoding == .utf8, let failure = TextDecoding.firstNUL(raw[skip..<count]) {
+                throw IngestError.malformed(SourceLocation(file: path, line: failure.line, column: failure.column), failure.message)
+            }
         }
         guard encoding != .utf8 else { buffer += raw[skip..<count]; return true }
         let input = carry + raw[skip..<count]

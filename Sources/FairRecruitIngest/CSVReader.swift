@@ -271,7 +271,7 @@ public final class CSVReader {
             // Bytes below "-" other than commas (line feeds, spaces) or ≥ 0x80 are rare: only then is
             // the word searched for line feeds, and for what needs the full scan.
             if Self.belowHyphenOrNonASCII(word) != commas {
-                if (word | Self.matches(word, UInt8(ascii: "\"")) | Self.matches(word, 0x0D)) & Self.highBits != 0 { return nil }
+                if (word | Self.matches(word, UInt8(ascii: "\"")) | Self.matches(word, 0x0D) | Self.matches(word, 0)) & Self.highBits != 0 { return nil }
                 lineFeeds = Self.matches(word, 0x0A)
                 if lineFeeds != 0 { commas &= (lineFeeds & (0 &- lineFeeds)) &- 1 }   // those before the first line feed
             }
@@ -360,14 +360,14 @@ public final class CSVReader {
                         break
                     }
                     if byte == 0x0A { lines += 1; lineStart = p + 1 }
-                    nonASCII = nonASCII || byte >= 0x80
+                    nonASCII = nonASCII || byte >= 0x80 || byte == 0
                     p += 1
                 }
                 while p < end {
                     let byte = bytes[p]
                     if byte == UInt8(ascii: ",") || byte == 0x0A || byte == 0x0D { break }
                     if problem == nil { problem = "unexpected text after a closing quote at column \(columnAt(p))" }
-                    nonASCII = nonASCII || byte >= 0x80
+                    nonASCII = nonASCII || byte >= 0x80 || byte == 0
                     p += 1
                 }
                 if p == end && !eof { return nil }
@@ -379,7 +379,8 @@ public final class CSVReader {
                     // Every byte that needs a look (comma, line break, quote, non-ASCII) is ≤ 0x2C or ≥ 0x80.
                     if byte > 0x2C && byte < 0x80 { p += 1; continue }
                     if byte == UInt8(ascii: ",") || byte == 0x0A || byte == 0x0D { break }
-                    if byte >= 0x80 { nonASCII = true } else if byte == UInt8(ascii: "\"") && problem == nil {
+                    // A NUL byte is checked with the UTF-8 (it is never text: see validateUTF8).
+                    if byte >= 0x80 || byte == 0 { nonASCII = true } else if byte == UInt8(ascii: "\"") && problem == nil {
                         problem = "stray quote in an unquoted field at column \(columnAt(p))"
                     }
                     p += 1
@@ -407,7 +408,9 @@ public final class CSVReader {
     }
 
     /// Checks UTF-8 well-formedness (no overlongs, no surrogates) of `bytes[from..<to]`, a record
-    /// starting at the current line and column; throws at the first bad sequence.
+    /// starting at the current line and column; throws at the first bad sequence, or at a NUL
+    /// byte: valid UTF-8, but never text (UTF-16 without a byte-order mark has one in every
+    /// ASCII character), and it would otherwise reach ids and reports.
     private func validateUTF8(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, to: Int) throws(IngestError) {
         var line = self.line, column = self.column
         var i = from
@@ -416,7 +419,8 @@ public final class CSVReader {
             let (length, second): (Int, ClosedRange<UInt8>)
             switch byte {
             case 0x0A: line += 1; column = 1; i += 1; continue
-            case 0x00...0x7F: column += 1; i += 1; continue
+            case 0x00: throw IngestError.malformed(SourceLocation(file: path, line: line, column: column), TextDecoding.nulByte)
+            case 0x01...0x7F: column += 1; i += 1; continue
             case 0xC2...0xDF: (length, second) = (2, 0x80...0xBF)
             case 0xE0: (length, second) = (3, 0xA0...0xBF)
             case 0xED: (length, second) = (3, 0x80...0x9F)

@@ -92,6 +92,13 @@ import Testing
         #expect(failure.line == 2)
         #expect(failure.column == 3)
     }
+
+    @Test func refusesNULBytes() {
+        guard case .failure(let failure) = TextDecoding.decode(Array("a: 1\nb: x".utf8) + [0] + Array("y\n".utf8)) else {
+            Issue.record("decoded a NUL byte"); return
+        }
+        #expect(failure == TextDecoding.Failure(line: 2, column: 5, message: TextDecoding.nulByte))
+    }
 }
 
 @Suite struct FeeRecordLayoutTests {

@@ -42,8 +42,18 @@ func readAll(_ path: String) throws -> [CSVRecord] {
         #expect { try readAll(path) } throws: { error in
             "\(error)" == "\(path):2:5: error: invalid UTF-8 (the file must be UTF-8, or UTF-16 with a byte-order mark)"
         }
+        // UTF-16 without a byte-order mark: its first NUL byte ("i" is 69 00).
         let noMark = temporaryFile("utf16-nobom.csv", [0x69, 0x00, 0x64, 0x00, 0x0A, 0x00, 0xE9, 0x00])
-        #expect { try readAll(noMark) } throws: { error in "\(error)".hasPrefix("\(noMark):2:2: error: invalid UTF-8") }
+        #expect { try readAll(noMark) } throws: { error in "\(error)".hasPrefix("\(noMark):1:2: error: NUL byte: not UTF-8 text") }
+    }
+
+    @Test func aNULByteFarIntoTheFileStopsItThere() throws {
+        // Past the first chunk read (1 MiB), where the reader itself finds it.
+        let rows = String(repeating: "1,abcdefgh\n", count: 120_000)
+        let path = temporaryFile("nul.csv", Array(("id,name\n" + rows).utf8) + Array("2,ab".utf8) + [0] + Array("c\n3,d\n".utf8))
+        #expect { try readAll(path) } throws: { error in
+            "\(error)" == "\(path):120002:5: error: NUL byte: not UTF-8 text (the file must be UTF-8, or UTF-16 with a byte-order mark)"
+        }
     }
 
     @Test func anUnclosedQuoteStopsTheFileAtTheQuote() throws {

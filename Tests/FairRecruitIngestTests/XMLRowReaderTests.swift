@@ -217,6 +217,12 @@ private func failure(_ body: () throws -> Void) -> String? {
         let message = failure { _ = try rows("latin1.xml", latin1) }
         #expect(message?.contains("latin1.xml:2:") == true)
         #expect(message?.contains("UTF-8") == true)
+        // UTF-16 without a byte-order mark is refused at its first NUL byte, although libxml2
+        // would recognise it.
+        var littleEndian: [UInt8] = [], bigEndian: [UInt8] = []
+        for unit in text.utf16 { littleEndian += [UInt8(unit & 0xFF), UInt8(unit >> 8)]; bigEndian += [UInt8(unit >> 8), UInt8(unit & 0xFF)] }
+        #expect(failure { _ = try rows("le.xml", littleEndian) }?.hasSuffix("le.xml:1:2: error: NUL byte: not UTF-8 text (the file must be UTF-8, or UTF-16 with a byte-order mark)") == true)
+        #expect(failure { _ = try rows("be.xml", bigEndian) }?.contains("be.xml:1:1: error: NUL byte") == true)
     }
 
     @Test func theWrongDocumentIsAFileError() {
