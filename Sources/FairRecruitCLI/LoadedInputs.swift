@@ -65,8 +65,10 @@ struct LoadedInputs: Sendable {
     /// - Parameter batch: inputs are reported as this agency's share of each file (in a single
     ///   audit the fee-record and self-assessment files belong to the agency as a whole).
     func report(for agency: String, memory: AuditMemory?, batch: Bool) -> AuditReport {
-        var input = AuditInput(agencyID: agency, asOf: config.asOf, records: fees.records(of: agency, onAllCores: !batch), answers: answers[agency] ?? [:],
+        let (records, grouping) = fees.audited(agency, onAllCores: !batch)
+        var input = AuditInput(agencyID: agency, asOf: config.asOf, records: records, answers: answers[agency] ?? [:],
                                feesProvided: !config.fees.isEmpty, categories: categories, rates: rates)
+        input.grouping = grouping
         input.waivers = waivers
         input.allowCriticalWaivers = config.allowCriticalWaivers
         input.licence = registry?.lookup(agency) ?? .noRegistry

@@ -23,6 +23,9 @@ public struct AuditInput: Sendable {
     /// action plan, schedule and cost indicator (a single audit; a batch spreads its agencies over
     /// the cores instead). The result is the same either way.
     public var onAllCores = false
+    /// Each record's placement and worker, when ingestion knows them already; nil: worked out from
+    /// the records' texts. The result is the same either way.
+    public var grouping: RecordGrouping? = nil
 
     public init(agencyID: String, asOf: Day, records: [FeeRecord], answers: [String: Answer], feesProvided: Bool,
                 categories: FeeCategories, rates: ExchangeRates) {
@@ -36,7 +39,7 @@ public struct AuditEngine: Sendable {
     public init() {}
 
     public func audit(_ standards: [Standard], input: AuditInput) -> AuditResult {
-        let book = PlacementBook(records: input.records, rates: input.rates, onAllCores: input.onAllCores)
+        let book = PlacementBook(records: input.records, rates: input.rates, grouping: input.grouping, onAllCores: input.onAllCores)
         var requirements: [RequirementResult] = []
         var pending: [PendingRefund] = []
         let waivers = input.waivers.filter { $0.agency == input.agencyID }
@@ -118,6 +121,19 @@ public struct AuditEngine: Sendable {
     }
 }
 
+/// Each record's placement (an agency, a worker and a destination) and worker, numbered in order of
+/// first appearance among the records, as the engine numbers them. Ingestion, which tells rows'
+/// placements apart to check them against each other, gives these with the records, sparing the
+/// engine looking every worker id up: in a single audit of a million records that was the longest
+/// stretch on one core (perf).
+public struct RecordGrouping: Sendable, Equatable {
+    public var placementOfRecord: [Int32]
+    public var workerOfRecord: [Int32]
+    public init(placementOfRecord: [Int32], workerOfRecord: [Int32]) {
+        self.placementOfRecord = placementOfRecord; self.workerOfRecord = workerOfRecord
+    }
+}
+
 /// A worker's placement: an agency, a worker and a destination, with the records that belong to it.
 struct Placement {
     var workerID: String
@@ -160,12 +176,12 @@ struct PlacementBook {
 
     /// - Parameter onAllCores: work out the placements and the categories side by side (a
     ///   single audit; see ``AuditInput/onAllCores``).
-    init(records: [FeeRecord], rates: ExchangeRates, onAllCores: Bool = false) {
+    init(records: [FeeRecord], rates: ExchangeRates, grouping: RecordGrouping? = nil, onAllCores: Bool = false) {
         self.records = records
         // The two read different fields of the records and nothing of each other: in a single
         // audit of a million records, this initializer was the longest stretch on one core (perf).
         let (grouped, classified) = Cores.together(onAllCores: onAllCores,
-                                                   { Grouping(records, rates: rates) }, { Classification(records) })
+                                                   { Grouping(records, rates: rates, given: grouping) }, { Classification(records) })
         placements = grouped.placements
         workerIDs = grouped.workerIDs
         workerOfRecord = grouped.workerOfRecord
@@ -185,7 +201,10 @@ struct PlacementBook {
         let currencyOfRecord: [Int]
         let currencies: CurrencyTable
 
-        init(_ records: [FeeRecord], rates: ExchangeRates) {
+        /// - Parameter given: each record's placement and worker, when known already.
+        init(_ records: [FeeRecord], rates: ExchangeRates, given: RecordGrouping?) {
+            precondition(given.map { $0.placementOfRecord.count == records.count && $0.workerOfRecord.count == records.count } ?? true,
+                         "a grouping of other records")
             var placements: [Placement] = []
             var workers: [String: Int] = [:], workerIDs: [String] = []
             // By worker number, the worker's last placement; by placement, the worker's placement
@@ -212,11 +231,20 @@ struct PlacementBook {
             // Fields are read in place: binding each record to a constant copied all of its strings,
             // a quarter of the time spent here (perf).
             for i in records.indices {
-                // A placement's records usually come together: compare with the last record's fields
-                // before looking the worker up. A worker has one placement or a few, so they are
-                // looked through rather than the three texts hashed (a fifth of this initializer, callgrind).
-                if i == 0 || records[i].workerID != records[i - 1].workerID || records[i].destination != records[i - 1].destination
+                if let given {
+                    p = Int(given.placementOfRecord[i])
+                    if p == placements.count {
+                        let worker = Int(given.workerOfRecord[i])
+                        if worker == workerIDs.count { workerIDs.append(records[i].workerID) }
+                        placementSizes.append(0)
+                        placements.append(Placement(workerID: records[i].workerID, worker: worker, destination: records[i].destination,
+                                                    origin: records[i].origin))
+                    }
+                } else if i == 0 || records[i].workerID != records[i - 1].workerID || records[i].destination != records[i - 1].destination
                     || records[i].agencyID != records[i - 1].agencyID {
+                    // A placement's records usually come together: compare with the last record's fields
+                    // before looking the worker up. A worker has one placement or a few, so they are
+                    // looked through rather than the three texts hashed (a fifth of this initializer, callgrind).
                     // One hash for a new worker too: the default is stored by the same lookup.
                     let worker = Self.value(&workers[records[i].workerID, default: workerIDs.count])
                     if worker == workerIDs.count {

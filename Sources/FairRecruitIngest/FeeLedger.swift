@@ -148,6 +148,11 @@ struct FeeIntake {
     /// caches for every new placement (perf, 10M batch: 6% of this thread's time).
     private var lastPlacementOfWorker: [Int32] = []
     private var previousPlacementOfWorker: [Int32] = []
+    /// Per agency (by number), the placements and the workers it has so far: a new placement takes
+    /// the next number among its agency's, and so does a worker new to the agency (see
+    /// ``StoredPlacement/numberInAgency``).
+    private var placementsInAgency: [Int32] = []
+    private var workersInAgency: [Int32] = []
     /// The placement of the last row stored: a placement's rows usually come together.
     private var lastPlacement: (agency: Int32, worker: Int32, destination: UInt16, number: Int32) = (-1, -1, 0, -1)
     /// Per record id: the ordinal of the accepted record of the first agency that used it (-1: none yet).
@@ -268,12 +273,21 @@ struct FeeIntake {
                 return "duplicate record_id '\(store.recordIDs.string(numbered.recordID))', first at \(at.file):\(at.line)"
             }
         }
-        let (placementNumber, isNew) = placement(agency: agency, worker: worker, destination: row.pointee.destination)
+        let (placementNumber, isNew, workerInAgency) = placement(agency: agency, worker: worker, destination: row.pointee.destination)
         var placement = isNew ? StoredPlacement(agency: agency, worker: worker, destination: row.pointee.destination, origin: row.pointee.origin, originAt: -1)
             : store.placements[Int(placementNumber)]
         if !isNew, let conflict = conflict(row, placement) { return conflict }
         // Accepted: store the row, then what it told about its placement.
         if isNew {
+            while placementsInAgency.count <= Int(agency) { placementsInAgency.append(0); workersInAgency.append(0) }
+            placement.numberInAgency = placementsInAgency[Int(agency)]
+            placementsInAgency[Int(agency)] += 1
+            if workerInAgency >= 0 {
+                placement.workerInAgency = workerInAgency
+            } else {
+                placement.workerInAgency = workersInAgency[Int(agency)]
+                workersInAgency[Int(agency)] += 1
+            }
             let added = store.addPlacement(placement)
             assert(added == placementNumber)
             previousPlacementOfWorker.append(lastPlacementOfWorker[Int(worker)])
@@ -322,19 +336,25 @@ struct FeeIntake {
 
     /// The number of the placement of an agency, a worker and a destination; a new placement
     /// takes the next number (a new placement is always accepted: nothing can conflict with it).
-    private mutating func placement(agency: Int32, worker: Int32, destination: UInt16) -> (number: Int32, isNew: Bool) {
+    /// For a new one, also the worker's number in the agency if another of its placements is
+    /// there (-1: the worker is new to the agency).
+    private mutating func placement(agency: Int32, worker: Int32, destination: UInt16) -> (number: Int32, isNew: Bool, workerInAgency: Int32) {
         if lastPlacement.agency == agency && lastPlacement.worker == worker && lastPlacement.destination == destination {
-            return (lastPlacement.number, false)
+            return (lastPlacement.number, false, -1)
         }
         // Workers are numbered in order of appearance, so a new one is the next in the list.
         while lastPlacementOfWorker.count <= Int(worker) { lastPlacementOfWorker.append(-1) }
         var candidate = lastPlacementOfWorker[Int(worker)]
+        var workerInAgency: Int32 = -1
         while candidate >= 0 {
             let known = store.placements[Int(candidate)]
-            if known.agency == agency && known.destination == destination { return (candidate, false) }
+            if known.agency == agency {
+                if known.destination == destination { return (candidate, false, -1) }
+                workerInAgency = known.workerInAgency
+            }
             candidate = previousPlacementOfWorker[Int(candidate)]
         }
-        return (Int32(store.placements.count), true)
+        return (Int32(store.placements.count), true, workerInAgency)
     }
 
     /// Why a row's placement attributes disagree with what earlier rows gave, if they do.

@@ -39,27 +39,52 @@ public struct FeeStore: Sendable {
 
     public var count: Int { blocks.isEmpty ? 0 : (blocks.count - 1) * Self.blockSize + blocks[blocks.count - 1].count }
 
-
     /// An agency's accepted records, in input order.
+    public func records(of agency: String) -> [FeeRecord] { audited(agency).records }
+
+    /// An agency's accepted records, in input order, with each one's placement and worker numbered
+    /// as the engine numbers them.
     /// - Parameter onAllCores: rebuild a large agency's records in pieces on every core (a single
     ///   audit, whose other core is idle then; a batch's agencies are already spread over them).
-    public func records(of agency: String, onAllCores: Bool = false) -> [FeeRecord] {
-        guard let index = agencyIndex[agency] else { return [] }
+    public func audited(_ agency: String, onAllCores: Bool = false) -> (records: [FeeRecord], grouping: RecordGrouping) {
+        guard let index = agencyIndex[agency] else { return ([], RecordGrouping(placementOfRecord: [], workerOfRecord: [])) }
         let ordinals = byAgency[Int(index)]
+        var placementOfRecord = [Int32](repeating: 0, count: ordinals.count), workerOfRecord = placementOfRecord
         // In pieces of 64K records, each with texts of its own (see AgencyTexts). On one core,
         // rebuilding a 1M-record agency was a fifth of a single audit's engine phase (perf).
-        return Cores.array(count: ordinals.count, pieceSize: Self.blockSize, onAllCores: onAllCores) { range, start in
-            var texts = AgencyTexts(agency: agency, of: self)
-            for (offset, i) in range.enumerated() {
-                // An agency's records lie scattered over the store, among every other agency's: the
-                // record a few places ahead is fetched, then what it points to (its placement and
-                // where its record id's text is) once it has arrived, then that text, so that their
-                // cache misses overlap (perf: loading those was most of this function's samples).
-                if i + 24 < range.upperBound { prefetch(ordinal: Int(ordinals[i + 24])) }
-                if i + 16 < range.upperBound { prefetchReferences(ofOrdinal: Int(ordinals[i + 16])) }
-                if i + 8 < range.upperBound { prefetchRecordIDText(ofOrdinal: Int(ordinals[i + 8])) }
-                (start + offset).initialize(to: record(at: Int(ordinals[i]), texts: &texts))
+        let records = placementOfRecord.withUnsafeMutableBufferPointer { placementOfRecord in
+            workerOfRecord.withUnsafeMutableBufferPointer { workerOfRecord in
+                let numbers = Numbers(placements: placementOfRecord, workers: workerOfRecord)
+                return Cores.array(count: ordinals.count, pieceSize: Self.blockSize, onAllCores: onAllCores) { range, start in
+                    rebuild(ordinals, range, into: start, numbering: numbers, agency: agency)
+                }
             }
+        }
+        return (records, RecordGrouping(placementOfRecord: placementOfRecord, workerOfRecord: workerOfRecord))
+    }
+
+    /// Where the pieces rebuilt on several cores write their records' numbers, each its own range.
+    private struct Numbers: @unchecked Sendable {
+        let placements: UnsafeMutableBufferPointer<Int32>
+        let workers: UnsafeMutableBufferPointer<Int32>
+    }
+
+    private func rebuild(_ ordinals: [UInt32], _ range: Range<Int>, into start: UnsafeMutablePointer<FeeRecord>, numbering numbers: Numbers,
+                     agency: String) {
+        var texts = AgencyTexts(agency: agency, of: self)
+        for (offset, i) in range.enumerated() {
+            // An agency's records lie scattered over the store, among every other agency's: the
+            // record a few places ahead is fetched, then what it points to (its placement and
+            // where its record id's text is) once it has arrived, then that text, so that their
+            // cache misses overlap (perf: loading those was most of this function's samples).
+            if i + 24 < range.upperBound { prefetch(ordinal: Int(ordinals[i + 24])) }
+            if i + 16 < range.upperBound { prefetchReferences(ofOrdinal: Int(ordinals[i + 16])) }
+            if i + 8 < range.upperBound { prefetchRecordIDText(ofOrdinal: Int(ordinals[i + 8])) }
+            let ordinal = Int(ordinals[i])
+            (start + offset).initialize(to: record(at: ordinal, texts: &texts))
+            let placement = placements[Int(self[ordinal].placement)]
+            numbers.placements[i] = placement.numberInAgency
+            numbers.workers[i] = placement.workerInAgency
         }
     }
 
@@ -311,6 +336,10 @@ struct StoredPlacement: Sendable {
     var occupationAt: Int32 = -1
     /// A row gave a wage without its currency (noted once per placement).
     var wageCurrencyNoted = false
+    /// The placement's number among its agency's, and its worker's, in order of first appearance
+    /// (see ``RecordGrouping``). In the padding: the size stays 80 bytes.
+    var numberInAgency: Int32 = -1
+    var workerInAgency: Int32 = -1
 }
 
 /// Every code a record may carry (countries, currencies, categories, occupations), numbered in a

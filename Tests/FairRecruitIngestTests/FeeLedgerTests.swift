@@ -1,4 +1,4 @@
-import FairRecruitCore
+@testable import FairRecruitCore
 import Foundation
 import Testing
 @testable import FairRecruitIngest
@@ -209,6 +209,46 @@ private func ledger(_ name: String, _ rows: [String], agency: String? = nil) thr
         #expect(ledger.notes.map(\.location) == [SourceLocation(file: third, line: 3)])
     }
 
+    /// The engine numbers placements and workers in order of first appearance among an agency's
+    /// records; the store must give the same numbers (``RecordGrouping``): workers with several
+    /// placements in one agency and placements in several agencies, agencies interleaved, a
+    /// second file, and rejected rows, which make no placement.
+    @Test func theStoreNumbersPlacementsAndWorkersAsTheEngineDoes() throws {
+        let first = temporaryFile("grouping-1.csv", header + """
+            A1,W1,NP,MY,recruitment_fee,100,NPR,worker,2026-01-01,,,,,,R1,
+            A2,W1,NP,QA,recruitment_fee,100,NPR,worker,2026-01-01,,,,,,R2,
+            A1,W2,NP,MY,recruitment_fee,100,NPR,worker,2026-01-01,,,,,,R3,
+            A1,W1,NP,QA,air_ticket,100,NPR,worker,2026-01-02,,,,,,R4,
+            A1,W3,NP,QA,air_ticket,100,NPR,worker,2026-01-02,,,,,,R1,
+            A1,W2,IN,MY,air_ticket,100,NPR,worker,2026-01-02,,,,,,R5,
+            A1,W1,NP,MY,air_ticket,100,NPR,worker,2026-01-03,,,,,,R6,
+
+            """)
+        let second = temporaryFile("grouping-2.csv", header + """
+            A2,W2,NP,MY,recruitment_fee,100,NPR,worker,2026-01-04,,,,,,R7,
+            A1,W4,NP,MY,recruitment_fee,100,NPR,worker,2026-01-04,,,,,,R8,
+            A1,W2,NP,QA,recruitment_fee,100,NPR,worker,2026-01-04,,,,,,R9,
+            A2,W1,NP,QA,air_ticket,100,NPR,worker,2026-01-05,,,,,,R10,
+
+            """)
+        let ledger = FeeLedger(asOf: Day(iso: "2026-06-30")!, categories: categories, occupations: occupations, rates: rates, agencyFilter: nil)
+        for path in [first, second] { try ledger.readCSV(path) }
+        ledger.finish()
+        #expect(ledger.files.flatMap(\.rejections).count == 2)   // R1 again (W3's only row), W2's origin
+        // A1: W1 to MY, W2 to MY, W1 to QA, W1 to MY, W4 to MY, W2 to QA.
+        let a1 = ledger.store.audited("A1")
+        #expect(a1.grouping == RecordGrouping(placementOfRecord: [0, 1, 2, 0, 3, 4], workerOfRecord: [0, 1, 0, 0, 2, 1]))
+        for agency in ["A1", "A2"] {
+            let (records, grouping) = ledger.store.audited(agency)
+            let given = PlacementBook(records: records, rates: rates, grouping: grouping)
+            let found = PlacementBook(records: records, rates: rates)
+            #expect(given.workerIDs == found.workerIDs)
+            #expect(given.workerOfRecord == found.workerOfRecord)
+            #expect(given.placements.map { [$0.worker] + Array($0.records) } == found.placements.map { [$0.worker] + Array($0.records) })
+            #expect(given.placements.map { "\($0.workerID) \($0.destination) \($0.origin)" } == found.placements.map { "\($0.workerID) \($0.destination) \($0.origin)" })
+        }
+    }
+
     @Test func storedRecordsComeBackAsTheyWereRead() throws {
         let ledger = try ledger("store.csv", [
             "A1,W1,NP,MY,recruitment_fee,25000000000000.5,NPR,worker,2026-01-01,1000.25,2026-02-01,1500,MYR,housemaid,R1,",
@@ -245,9 +285,12 @@ private func ledger(_ name: String, _ rows: [String], agency: String? = nil) thr
         try ledger.readCSV(temporaryFile("rebuilt-1.csv", header + rows(0..<70_001)))
         try ledger.readCSV(temporaryFile("rebuilt-2.csv", header + rows(70_001..<140_000)))
         ledger.finish()
-        let onOneCore = ledger.store.records(of: "A1")
-        #expect(onOneCore.count == 140_000)
-        #expect(ledger.store.records(of: "A1", onAllCores: true) == onOneCore)
+        let onOneCore = ledger.store.audited("A1")
+        #expect(onOneCore.records.count == 140_000)
+        let onAllCores = ledger.store.audited("A1", onAllCores: true)
+        #expect(onAllCores.records == onOneCore.records)
+        #expect(onAllCores.grouping == onOneCore.grouping)
+        #expect(onOneCore.grouping.workerOfRecord.last == 46_666)
     }
 }
 

@@ -117,4 +117,9 @@ extension ParallelReadingTests {
         // The batch's memory budget rests on it: 10 million records in 400 MB.
         #expect(MemoryLayout<StoredFee>.stride == 40)
     }
+
+    @Test func aStoredPlacementTakes80Bytes() {
+        // A 10M batch holds 1.25 million of them; the numbers in their agency fill padding.
+        #expect(MemoryLayout<StoredPlacement>.stride == 80)
+    }
 }
