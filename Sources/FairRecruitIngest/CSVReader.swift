@@ -100,7 +100,24 @@ public final class CSVReader {
     /// Calls `body` with the next non-blank record; returns false at the end of the file.
     func nextRecord(_ body: (CSVRecordView) throws(IngestError) -> Void) throws(IngestError) -> Bool {
         while true {
-            guard let scan = try scanRecord() else { return false }
+            // The usual record, plain and whole in the buffer, is scanned and handed over with the
+            // buffer lent once: lent for each, it was retained and released twice a row (callgrind).
+            if triesPlainScan && start < buffer.count {
+                let plain: Result<Bool?, IngestError> = buffer.withUnsafeBufferPointer { bytes in
+                    guard let scan = scanPlain(bytes) else { return .success(nil) }
+                    defer { start = scan.end }
+                    let fields = UnsafeMutableBufferPointer(rebasing: self.fields[..<fieldCount])
+                    if Self.isBlank(scan, fields) { return .success(false) }
+                    return view(scan, fields, bytes, body).map { true }
+                }
+                switch plain {
+                case .success(true): return true
+                case .success(false): continue
+                case .success(nil): break
+                case .failure(let error): throw error
+                }
+            }
+            guard let scan = try scanRecord(plainScanTried: triesPlainScan && start < buffer.count) else { return false }
             defer { start = scan.end }
             let fields = UnsafeMutableBufferPointer(rebasing: self.fields[..<fieldCount])
             if Self.isBlank(scan, fields) { continue }
@@ -119,22 +136,31 @@ public final class CSVReader {
     @inline(__always)
     private func withView(_ scan: Scan, _ fields: UnsafeMutableBufferPointer<CSVField>,
                           _ body: (CSVRecordView) throws(IngestError) -> Void) throws(IngestError) {
-        let result: Result<Void, IngestError> = buffer.withUnsafeBufferPointer { bytes in
-            // Quoted fields are unescaped into a scratch buffer; their ranges then point there.
-            unescaped.removeAll(keepingCapacity: true)
-            if scan.quoted {
-                for index in fields.indices where fields[index].quoted {
-                    let from = unescaped.count
-                    Self.unquote(UnsafeBufferPointer(rebasing: bytes[fields[index].start..<fields[index].end]), into: &unescaped)
-                    fields[index] = (from, unescaped.count, true)
-                }
-            }
-            return unescaped.withUnsafeBufferPointer { unescapedBytes in
-                let view = CSVRecordView(line: scan.line, problem: scan.problem, fields: UnsafeBufferPointer(fields), bytes: bytes, unescaped: unescapedBytes)
-                return Result { () throws(IngestError) in try body(view) }
-            }
+        try buffer.withUnsafeBufferPointer { view(scan, fields, $0, body) }.get()
+    }
+
+    /// Calls `body` with the record just scanned in `bytes` (the buffer's), its quoted fields unescaped.
+    @inline(__always)
+    private func view(_ scan: Scan, _ fields: UnsafeMutableBufferPointer<CSVField>, _ bytes: UnsafeBufferPointer<UInt8>,
+                      _ body: (CSVRecordView) throws(IngestError) -> Void) -> Result<Void, IngestError> {
+        // Most records have no quoted field: the scratch buffer is left alone (its retain and
+        // release, and the check that it is not shared, were a row's, callgrind).
+        guard scan.quoted else {
+            let view = CSVRecordView(line: scan.line, problem: scan.problem, fields: UnsafeBufferPointer(fields), bytes: bytes,
+                                     unescaped: UnsafeBufferPointer(start: nil, count: 0))
+            return Result { () throws(IngestError) in try body(view) }
         }
-        try result.get()
+        // Quoted fields are unescaped into a scratch buffer; their ranges then point there.
+        unescaped.removeAll(keepingCapacity: true)
+        for index in fields.indices where fields[index].quoted {
+            let from = unescaped.count
+            Self.unquote(UnsafeBufferPointer(rebasing: bytes[fields[index].start..<fields[index].end]), into: &unescaped)
+            fields[index] = (from, unescaped.count, true)
+        }
+        return unescaped.withUnsafeBufferPointer { unescapedBytes in
+            let view = CSVRecordView(line: scan.line, problem: scan.problem, fields: UnsafeBufferPointer(fields), bytes: bytes, unescaped: unescapedBytes)
+            return Result { () throws(IngestError) in try body(view) }
+        }
     }
 
     /// Calls `body` with the next non-blank record and where each of its fields starts; returns false
@@ -214,15 +240,18 @@ public final class CSVReader {
 
     /// Finds the next record's fields (into `fields`) from `start`, reading more of the file when
     /// the record runs past the buffer. Nil at the end of the file.
-    private func scanRecord() throws(IngestError) -> Scan? {
+    /// - Parameter plainScanTried: ``scanPlain(_:)`` found no plain record at `start` already.
+    private func scanRecord(plainScanTried: Bool = false) throws(IngestError) -> Scan? {
+        var tryPlain = triesPlainScan && !plainScanTried
         while true {
             if start == buffer.count {
                 if atEndOfFile { return nil }
                 try refill()
+                tryPlain = triesPlainScan
                 continue
             }
             if let scan = try buffer.withUnsafeBufferPointer({ bytes throws(IngestError) -> Scan? in
-                if triesPlainScan, let plain = scanPlain(bytes) { return plain }
+                if tryPlain, let plain = scanPlain(bytes) { return plain }
                 return try scan(bytes)
             }) { return scan }
             if atEndOfFile {   // only when the bytes end mid-file: a record continues in the next segment
@@ -231,6 +260,7 @@ public final class CSVReader {
                 return nil
             }
             try refill()
+            tryPlain = triesPlainScan
         }
     }
 
