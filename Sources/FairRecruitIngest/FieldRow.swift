@@ -4,7 +4,11 @@ import FairRecruitCore
 /// reader's callback. Only the columns the contract knows are kept, so unknown columns (names,
 /// passport numbers) never travel further; large files are validated without a String per value.
 public struct RawRow {
-    public let file: String
+    /// Held by the reader, not by each row: a row is lent only while its reader reads (its values
+    /// point into the reader's memory too), and retaining the path for every row was a pair of
+    /// atomic operations a row on the threads that parse.
+    private unowned(unsafe) let source: RowSource
+    public var file: String { source.path }
     public let line: Int
     /// A problem found while reading the row itself (wrong field count, stray quote, field given twice).
     public let problem: String?
@@ -12,6 +16,10 @@ public struct RawRow {
     /// ``value(_:)``), or nil when absent or blank. Readers trim each value once as they fill this:
     /// trimming on every look was a twentieth of checking a fee row (callgrind).
     let values: UnsafeBufferPointer<UnsafeBufferPointer<UInt8>?>
+
+    init(source: RowSource, line: Int, problem: String?, values: UnsafeBufferPointer<UnsafeBufferPointer<UInt8>?>) {
+        self.source = source; self.line = line; self.problem = problem; self.values = values
+    }
 
     public var location: SourceLocation { SourceLocation(file: file, line: line) }
 
@@ -96,6 +104,12 @@ extension String {
 
 /// Reads a CSV file row by row: the header row names the columns (case-insensitively, in any
 /// order); required columns must be present; other columns are dropped.
+/// The file a reader's rows come from (see ``RawRow``).
+final class RowSource {
+    let path: String
+    init(path: String) { self.path = path }
+}
+
 public final class CSVRowReader {
     private let reader: CSVReader
     private let columns: [Int]   // per field index: the known column it fills, or -1
@@ -104,11 +118,12 @@ public final class CSVRowReader {
     /// (a third of filling a row, callgrind).
     private let values: UnsafeMutableBufferPointer<UnsafeBufferPointer<UInt8>?>
     public let known: [String]
-    public let path: String
+    public var path: String { source.path }
+    private let source: RowSource
 
     public init(path: String, known: [String], required: [String], progress: ReadProgress? = nil) throws(IngestError) {
         reader = try CSVReader(path: path, progress: progress)
-        self.path = path
+        source = RowSource(path: path)
         self.known = known
         guard let header = try reader.next() else {
             throw IngestError.malformed(SourceLocation(file: path, line: 1), "the file is empty; expected a header row with \(required.joined(separator: ", "))")
@@ -144,7 +159,7 @@ public final class CSVRowReader {
 
     /// Continues after a header read elsewhere, with its column mapping.
     private init(continuing reader: CSVReader, columns: [Int], known: [String]) {
-        self.reader = reader; self.columns = columns; self.known = known; self.path = reader.path
+        self.reader = reader; self.columns = columns; self.known = known; source = RowSource(path: reader.path)
         values = .allocate(capacity: known.count)
         values.initialize(repeating: nil)
     }
@@ -222,7 +237,7 @@ public final class CSVRowReader {
             if problem == nil && record.count != columns.count {
                 problem = "expected \(columns.count) fields, found \(record.count)"
             }
-            body(RawRow(file: path, line: record.line, problem: problem, values: UnsafeBufferPointer(values)))
+            body(RawRow(source: source, line: record.line, problem: problem, values: UnsafeBufferPointer(values)))
         }
     }
 

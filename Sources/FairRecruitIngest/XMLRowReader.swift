@@ -311,6 +311,8 @@ public final class XMLRowReader {
     struct ParseState: ~Copyable {
         let reader: XMLRowReader
         let kind: Kind
+        /// The rows' file, held while they are lent (see ``RawRow``).
+        let source: RowSource
         var handle: (RawRow) -> Void
         var context: xmlParserCtxtPtr?
         /// The root element is `<feeRecords>` exactly, without attributes or namespaces.
@@ -343,7 +345,7 @@ public final class XMLRowReader {
         var agency: String?
 
         init(reader: XMLRowReader, handle: @escaping (RawRow) -> Void) {
-            self.reader = reader; self.kind = reader.kind; self.handle = handle
+            self.reader = reader; self.kind = reader.kind; self.handle = handle; source = RowSource(path: reader.path)
             row = RowValues(columns: reader.known.count)
             columnByName = Dictionary(reader.known.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         }
@@ -455,7 +457,7 @@ public final class XMLRowReader {
         mutating func finishRow() {
             guard inRow else { return }
             inRow = false
-            handle(RawRow(file: reader.path, line: rowLine, problem: rowProblem, values: UnsafeBufferPointer(row.values)))
+            handle(RawRow(source: source, line: rowLine, problem: rowProblem, values: UnsafeBufferPointer(row.values)))
         }
 
         mutating func start(_ namePointer: UnsafePointer<xmlChar>?, _ attributeCount: Int32, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?,
