@@ -12,7 +12,10 @@ struct ByteInterner: Sendable {
     /// since a string's home slot is taken from those same high bits, growing the table needs no
     /// string read again (re-hashing ten million record ids was a tenth of a batch's reading).
     /// Nil once dropped (see ``dropLookup()``).
-    private var slots: SlotTable? = SlotTable(count: 64)
+    private var slots: SlotTable? { didSet { slotBase = slots?.base } }
+    /// The slots' memory, read without a retain of `slots` for every probe (on the ledger's thread,
+    /// which the others wait for); `slots` keeps it alive, and is written only when not shared.
+    nonisolated(unsafe) private var slotBase: UnsafeMutablePointer<UInt64>?
     private var slotBits = 6
     /// Short strings (up to sixteen bytes: codes, category names, most ids) seen lately, by a hash
     /// of their bytes, with their ids: rows repeat the same few codes and a worker's payments come
@@ -21,6 +24,12 @@ struct ByteInterner: Sendable {
     private var recent = [(words: (UInt64, UInt64), count: Int, id: Int32)](repeating: ((0, 0), -1, 0), count: 64)
 
     var count: Int { ends.count }
+
+    init() {
+        let table = SlotTable(count: 1 << slotBits)
+        slots = table
+        slotBase = table.base
+    }
 
     /// The id of `bytes`, adding it when new.
     mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>) -> (id: Int32, isNew: Bool) { intern(bytes, hashedAs: nil) }
@@ -72,9 +81,8 @@ struct ByteInterner: Sendable {
             ends.append(UInt32(storage.count))
             let id = UInt64(ends.count)
             if !isKnownUniquelyReferenced(&slots) { slots = slots!.copy() }
-            let table = slots!
-            table.base[slot] = hash & 0xFFFF_FFFF_0000_0000 | id
-            if ends.count * 10 > table.count * 7 { rehash(bits: slotBits + 1) }
+            slotBase![slot] = hash & 0xFFFF_FFFF_0000_0000 | id
+            if ends.count * 10 > (1 << slotBits) * 7 { rehash(bits: slotBits + 1) }
             return (Int32(id - 1), true)
         }
     }
@@ -83,7 +91,7 @@ struct ByteInterner: Sendable {
     /// `hash`. A table of ten million record ids is far larger than the caches, and each new id
     /// misses them: fetched a few rows ahead, the misses overlap.
     func prefetch(hash: UInt64) {
-        if let slots { fr_prefetch(slots.base + Self.home(hash, bits: slotBits)) }
+        if let slotBase { fr_prefetch(slotBase + Self.home(hash, bits: slotBits)) }
     }
 
     /// Asks the processor to fetch where the text of `id` ends (and so where the next one starts).
@@ -101,24 +109,22 @@ struct ByteInterner: Sendable {
     private enum Probe { case found(Int32), empty(Int) }
 
     private func probe(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Probe {
-        let table = slots!, slots = table.base
-        return withExtendedLifetime(table) {
-            ends.withUnsafeBufferPointer { ends in
-                storage.withUnsafeBufferPointer { stored in
-                    let mask = table.count - 1
-                    var slot = Self.home(hash, bits: slotBits)
-                    while true {
-                        let entry = slots[slot]
-                        if entry == 0 { return .empty(slot) }
-                        if entry & 0xFFFF_FFFF_0000_0000 == hash & 0xFFFF_FFFF_0000_0000 {
-                            let id = Int(entry & 0xFFFF_FFFF) - 1
-                            let from = id == 0 ? 0 : Int(ends[id - 1]), to = Int(ends[id])
-                            if to - from == bytes.count && (bytes.isEmpty || memcmp(stored.baseAddress! + from, bytes.baseAddress!, bytes.count) == 0) {
-                                return .found(Int32(id))
-                            }
+        let slots = slotBase!
+        return ends.withUnsafeBufferPointer { ends in
+            storage.withUnsafeBufferPointer { stored in
+                let mask = (1 << slotBits) - 1
+                var slot = Self.home(hash, bits: slotBits)
+                while true {
+                    let entry = slots[slot]
+                    if entry == 0 { return .empty(slot) }
+                    if entry & 0xFFFF_FFFF_0000_0000 == hash & 0xFFFF_FFFF_0000_0000 {
+                        let id = Int(entry & 0xFFFF_FFFF) - 1
+                        let from = id == 0 ? 0 : Int(ends[id - 1]), to = Int(ends[id])
+                        if to - from == bytes.count && (bytes.isEmpty || memcmp(stored.baseAddress! + from, bytes.baseAddress!, bytes.count) == 0) {
+                            return .found(Int32(id))
                         }
-                        slot = (slot + 1) & mask
                     }
+                    slot = (slot + 1) & mask
                 }
             }
         }
