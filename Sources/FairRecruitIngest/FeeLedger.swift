@@ -207,6 +207,7 @@ struct FeeIntake {
     mutating func expect(rows: Int, after read: Int) {
         guard read > 0 else { return }
         func expected(_ now: Int, _ before: Int) -> Int { now + (rows - read) * (now - before) / read }
+        store.reserveRecords(rows - read)
         let ids = expected(store.recordIDs.count, before.ids)
         store.recordIDs.reserve(ids)
         recordIDOwner.reserveCapacity(ids)
@@ -389,12 +390,16 @@ struct FeeIntake {
         notesByAgency[agency, default: []].append(DataQualityNote(location: store.location(of: Int(ordinal)), code: code, message: message))
     }
 
-    /// Notes on rows that were kept: `repays` naming no recorded loan. Then the tables that number
-    /// texts are freed (rebuilt should another file be read).
+    /// Frees the tables that number texts (rebuilt should another file be read) and sorts the
+    /// records by agency; then notes on rows that were kept: `repays` naming no recorded loan.
     mutating func finish() {
+        store.finishReading()
         let loan = UInt8(StoredFee.methods.firstIndex(of: .loan)! + 1)
-        for (index, agency) in store.agencies.enumerated() {
-            let ordinals = store.ordinals(ofAgency: Int32(index))
+        // Only the agencies with a record that repays a loan are looked through: an agency's
+        // records lie all over the store, a cache miss each.
+        for index in store.agenciesWithRepayments.sorted() {
+            let agency = store.agencies[Int(index)]
+            let ordinals = store.ordinals(ofAgency: index)
             var loans = Set<Int32>()
             for ordinal in ordinals {
                 let fee = store[Int(ordinal)]
@@ -409,7 +414,6 @@ struct FeeIntake {
             }
         }
         for agency in notesByAgency.keys { notesByAgency[agency]!.sort { ($0.location, $0.code) < ($1.location, $1.code) } }
-        store.finishReading()
     }
 }
 

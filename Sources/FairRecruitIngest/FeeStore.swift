@@ -10,8 +10,14 @@ public struct FeeStore: Sendable {
     /// is its position here.
     private(set) var agencies: [String] = []
     private var agencyIndex: [String: Int32] = [:]
-    /// Per agency, its records' ordinals in input order.
+    /// Per agency, its records' ordinals in input order: those read until reading last finished
+    /// (see ``finishReading()``).
     private var byAgency: [[UInt32]] = []
+    /// The agency of each record read since, in input order, to be sorted into `byAgency` when
+    /// reading finishes. Appending each row to its agency's list as it was stored missed the
+    /// caches (a list per agency, 1,300 of them) on the thread that stores rows, which the
+    /// parsing threads wait for (perf, 10M batch: a tenth of that thread's reading).
+    private var agencyOfNewRecords: [Int32] = []
     /// Records in input order, in blocks so that growing never copies them all.
     private var blocks: [[StoredFee]] = []
     private static let blockSize = 1 << 16
@@ -48,7 +54,7 @@ public struct FeeStore: Sendable {
     ///   audit, whose other core is idle then; a batch's agencies are already spread over them).
     public func audited(_ agency: String, onAllCores: Bool = false) -> (records: [FeeRecord], grouping: RecordGrouping) {
         guard let index = agencyIndex[agency] else { return ([], RecordGrouping(placementOfRecord: [], workerOfRecord: [])) }
-        let ordinals = byAgency[Int(index)]
+        let ordinals = ordinals(ofAgency: index)
         var placementOfRecord = [Int32](repeating: 0, count: ordinals.count), workerOfRecord = placementOfRecord
         // In pieces of 64K records, each with texts of its own (see AgencyTexts). On one core,
         // rebuilding a 1M-record agency was a fifth of a single audit's engine phase (perf).
@@ -168,7 +174,7 @@ public struct FeeStore: Sendable {
     }
 
     /// The agencies with accepted records, in first-seen order.
-    private var agenciesWithRecords: [String] { agencies.indices.filter { !byAgency[$0].isEmpty }.map { agencies[$0] } }
+    private var agenciesWithRecords: [String] { agencies.indices.filter { !ordinals(ofAgency: Int32($0)).isEmpty }.map { agencies[$0] } }
 
     /// Every agency's records (small inputs and tests).
     public var all: [String: [FeeRecord]] {
@@ -187,12 +193,27 @@ public struct FeeStore: Sendable {
     subscript(ordinal: Int) -> StoredFee { blocks[ordinal / Self.blockSize][ordinal % Self.blockSize] }
 
     /// The ordinals of an agency's records.
-    func ordinals(ofAgency index: Int32) -> [UInt32] { byAgency[Int(index)] }
+    func ordinals(ofAgency index: Int32) -> [UInt32] {
+        guard !agencyOfNewRecords.isEmpty else { return byAgency[Int(index)] }
+        // Records stored since reading last finished (asked for before the end: small inputs, tests).
+        let first = count - agencyOfNewRecords.count
+        return byAgency[Int(index)] + agencyOfNewRecords.indices.filter { agencyOfNewRecords[$0] == index }.map { UInt32(first + $0) }
+    }
 
-    /// Frees the tables that number texts, once every file is read (see ``ByteInterner/dropLookup()``).
+    /// Frees the tables that number texts, once every file is read (see ``ByteInterner/dropLookup()``),
+    /// then sorts the records read since by agency (each agency's list grown once, to its size).
     mutating func finishReading() {
         workers.dropLookup(); employers.dropLookup(); sectors.dropLookup(); recordIDs.dropLookup()
+        let first = count - agencyOfNewRecords.count
+        var added = [Int](repeating: 0, count: byAgency.count)
+        for agency in agencyOfNewRecords { added[Int(agency)] += 1 }
+        for (agency, more) in added.enumerated() where more > 0 { byAgency[agency].reserveCapacity(byAgency[agency].count + more) }
+        for (offset, agency) in agencyOfNewRecords.enumerated() { byAgency[Int(agency)].append(UInt32(first + offset)) }
+        agencyOfNewRecords = []
     }
+
+    /// Makes room for `count` more records (a large file's first rows tell how many it holds).
+    mutating func reserveRecords(_ count: Int) { agencyOfNewRecords.reserveCapacity(agencyOfNewRecords.count + count) }
 
     mutating func startFile(_ path: String) {
         files.append(path)
@@ -220,7 +241,7 @@ public struct FeeStore: Sendable {
             blocks[blocks.count - 1].reserveCapacity(Self.blockSize)
         }
         blocks[blocks.count - 1].append(fee)
-        byAgency[Int(agency)].append(UInt32(ordinal))
+        agencyOfNewRecords.append(agency)
         return ordinal
     }
 
@@ -246,6 +267,9 @@ public struct FeeStore: Sendable {
         }
         return SourceLocation(file: files[low], line: Int(self[ordinal].line))
     }
+
+    /// The agencies (by number) with a record that names a loan it repays.
+    var agenciesWithRepayments: Set<Int32> { Set(repaid.keys.map { agency(of: self[Int($0)]) }) }
 
     /// The record id a record's `repays` names, or -1.
     func repays(of ordinal: Int) -> Int32 { self[ordinal].gives(.repays) ? repaid[Int32(ordinal)]! : -1 }
