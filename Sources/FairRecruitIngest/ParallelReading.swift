@@ -1,3 +1,4 @@
+import CPrefetch
 import Dispatch
 import FairRecruitCore
 
@@ -284,12 +285,24 @@ final class RowBatch<Row>: @unchecked Sendable {
         let distance = 32
         rows.withUnsafeBufferPointer { rows in
             guard let first = rows.baseAddress else { return }
+            for i in 0..<min(2 * distance, rows.count) { Self.fetch(first + i) }
             for i in 0..<min(distance, rows.count) { ahead(first + i) }
             for i in rows.indices {
+                // The rows were written on another core: each is fetched twice as far ahead as
+                // `ahead` looks at it (perf, 10M batch: `ahead`'s first look at a row, which
+                // waited for it to come over, was a fifth of the ledger's time).
+                if i + 2 * distance < rows.count { Self.fetch(first + i + 2 * distance) }
                 if i + distance < rows.count { ahead(first + i + distance) }
                 body(first + i)
             }
         }
+    }
+
+    /// Asks the processor to fetch every cache line of a row.
+    @inline(__always)
+    private static func fetch(_ row: UnsafePointer<Row>) {
+        let start = UnsafeRawPointer(row)
+        for offset in stride(from: 0, to: MemoryLayout<Row>.stride, by: 64) { fr_prefetch(start + offset) }
     }
 }
 
