@@ -265,9 +265,11 @@ public final class CSVReader {
     }
 
     /// Moves the unread bytes to the front and appends the next chunk; marks the end of the file.
+    /// At the end nothing is moved: a segment's buffer is the segment's own array, shared, and
+    /// moving its last bytes copied all of it first (perf, 10M batch: 3% of parsing).
     private func refill() throws(IngestError) {
-        if start > 0 { buffer.removeSubrange(0..<start); consumed += start; start = 0 }
         guard let chunk = try stream.next() else { atEndOfFile = true; return }
+        if start > 0 { buffer.removeSubrange(0..<start); consumed += start; start = 0 }
         // Taken as it is when nothing is left over, as for a whole segment: no copy of its bytes.
         if buffer.isEmpty { buffer = chunk } else { buffer.append(contentsOf: chunk) }
     }
