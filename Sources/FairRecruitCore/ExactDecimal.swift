@@ -26,7 +26,7 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// ``init(parsing:)`` over UTF-8 bytes, as large inputs are read.
     public init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
-        // Digits are gathered in Int64 (an amount is at most 10^18 whole units) and scaled once:
+        // Digits are gathered in Int64 (an amount is at most 10^15 whole units) and scaled once:
         // Int128 arithmetic per digit made this a tenth of checking a fee row (callgrind).
         var i = 0
         var negative = false
@@ -54,7 +54,7 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
             } else {
                 if whole > 100_000_000_000_000_000 { return nil }   // the next digit would pass 10^18
                 whole = whole * 10 + Int64(digit)
-                if whole > 1_000_000_000_000_000 { return nil } // 10^18: beyond any real amount
+                if whole > Self.largestAmountUnits { return nil }   // beyond any real amount
             }
         }
         guard sawDigit else { return nil }
@@ -64,6 +64,9 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
     }
 
     public init?(parsing text: String) { self.init(parsing: Substring(text)) }
+
+    /// The largest whole number of units read: 10^15.
+    public static let largestAmountUnits: Int64 = 1_000_000_000_000_000
 
     /// True when the text has more fractional digits than can be kept exactly.
     public static func hasTooManyFractionDigits(_ text: Substring) -> Bool {
@@ -86,11 +89,31 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
         Self(scaled: roundedDivision(a.scaled * b.scaled, by: scale))
     }
 
-    /// `a × b ÷ c` with a single rounding; nil when `c` is zero.
+    /// `a × b ÷ c` with a single rounding; nil when `c` is zero or the result is beyond
+    /// ``largestConverted`` (amounts are at most 10^15 when read, and a rate may be anything
+    /// positive: a rates file giving 10^15 units per dollar made the product overflow and the
+    /// audit crash).
     public static func multiply(_ a: Self, by b: Self, dividedBy c: Self) -> Self? {
         guard c.scaled != 0 else { return nil }
-        return Self(scaled: roundedDivision(a.scaled * b.scaled, by: c.scaled))
+        let (x, y, d) = (a.scaled.magnitude, b.scaled.magnitude, c.scaled.magnitude)
+        let quotient: UInt128
+        if x < 1 << 63 && y < 1 << 63 {
+            quotient = (x * y + d / 2) / d   // the usual case: the product fits in 126 bits
+        } else {
+            var (high, low) = x.multipliedFullWidth(by: y)
+            let (sum, carry) = low.addingReportingOverflow(d / 2)
+            low = sum
+            if carry { high += 1 }   // below 2^254: no overflow
+            guard high < d else { return nil }   // the quotient would pass 128 bits
+            quotient = d.dividingFullWidth((high, low)).quotient
+        }
+        guard quotient <= largestConverted.scaled.magnitude else { return nil }
+        let negative = ((a.scaled < 0) != (b.scaled < 0)) != (c.scaled < 0)
+        return Self(scaled: negative ? -Int128(quotient) : Int128(quotient))
     }
+
+    /// 10^18 units: beyond any real amount, and sums of millions of such values still fit.
+    public static let largestConverted = ExactDecimal(scaled: 1_000_000_000_000_000_000 * scale)
 
     /// `a ÷ b`, rounded half away from zero to six digits; nil when `b` is zero.
     public static func / (a: Self, b: Self) -> Self? {

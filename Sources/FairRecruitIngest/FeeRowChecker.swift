@@ -288,6 +288,11 @@ enum Validators {
         if ExactDecimal.hasTooManyFractionDigits(Substring(text)), ExactDecimal(parsing: Substring(text.prefix { $0 != "." })) != nil {
             return .failure(.init("\(column) '\(text)' has more than \(ExactDecimal.fractionDigits) decimal places"))
         }
+        // Written as a number, only too many digits before the point.
+        let parts = text.dropFirst(text.hasPrefix("-") ? 1 : 0).split(separator: ".", omittingEmptySubsequences: false)
+        if parts.count <= 2, !parts[0].isEmpty, parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }) {
+            return .failure(.init("\(column) '\(text)' is too large (at most \(ExactDecimal.largestAmountUnits))"))
+        }
         return .failure(.init("\(column) '\(text)' is not a number (use digits and '.', no grouping)"))
     }
 

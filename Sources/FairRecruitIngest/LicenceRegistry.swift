@@ -9,10 +9,13 @@ public enum RegistryColumns {
 
 /// A licence registry (`--registry`, CSV): the accepted entries by agency id, and what the file
 /// contributed. Bad rows are rejected with their line and reason, like fee records; an agency whose
-/// row was rejected counts as not listed.
+/// row was rejected counts as not listed. So does an agency with two rows, both rejected: which
+/// one holds cannot be told, and keeping the first ignored a revocation in the second.
 public struct LicenceRegistry: Sendable {
     public var file: InputFileSummary
     public var entries: [String: LicenceEntry]
+    /// The first row of each agency listed twice.
+    private var listedTwice: [String: LicenceEntry] = [:]
 
     /// What the registry says about one agency, for the engine.
     public func lookup(_ agency: String) -> LicenceLookup {
@@ -22,10 +25,13 @@ public struct LicenceRegistry: Sendable {
     /// The registered agency ids, sorted.
     public var agencies: [String] { entries.keys.sorted() }
 
+    init(file: InputFileSummary, entries: [String: LicenceEntry]) { self.file = file; self.entries = entries }
+
     public static func read(_ path: String) throws(IngestError) -> LicenceRegistry {
         let reader = try CSVRowReader(path: path, known: RegistryColumns.all, required: RegistryColumns.required)
         var registry = LicenceRegistry(file: InputFileSummary(file: path, format: "csv"), entries: [:])
         while let row = try reader.next() { registry.add(row) }
+        registry.file.rejections.sort { $0.location < $1.location }   // a first row is rejected when its second comes
         return registry
     }
 
@@ -35,9 +41,16 @@ public struct LicenceRegistry: Sendable {
         case .failure(let reason):
             file.rejections.append(Rejection(location: row.location, reason: reason.message, agencyID: row["agency_id"]))
         case .success(let entry):
-            if let first = entries[entry.agencyID] {
-                let reason = "duplicate agency_id '\(entry.agencyID)', first at \(first.location.file):\(first.location.line)"
-                file.rejections.append(Rejection(location: row.location, reason: reason, agencyID: entry.agencyID))
+            let id = entry.agencyID
+            if let first = entries[id] ?? listedTwice[id] {
+                let reason = "duplicate agency_id '\(id)', first at \(first.location.file):\(first.location.line); the agency counts as not listed"
+                file.rejections.append(Rejection(location: row.location, reason: reason, agencyID: id))
+                if entries.removeValue(forKey: id) != nil {
+                    listedTwice[id] = first
+                    file.acceptedByAgency[id] = nil
+                    let again = "agency_id '\(id)' is listed again at \(row.location.file):\(row.location.line); the agency counts as not listed"
+                    file.rejections.append(Rejection(location: first.location, reason: again, agencyID: id))
+                }
                 return
             }
             entries[entry.agencyID] = entry

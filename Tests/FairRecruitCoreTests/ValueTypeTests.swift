@@ -24,6 +24,16 @@ import Testing
         #expect(ExactDecimal.d("-0.125").rounded(toFractionDigits: 2) == ExactDecimal.d("-0.13"))
         #expect(ExactDecimal.multiply(ExactDecimal(20), by: ExactDecimal(125), dividedBy: ExactDecimal(1)) == ExactDecimal(2500))
     }
+
+    /// Amounts and rates may each be up to 10^15: their product passes 128 bits. It is worked out
+    /// in 256 bits, exactly; a result beyond 10^18 units is refused rather than crashing.
+    @Test func aConversionOfHugeValuesIsExactOrRefusedNeverACrash() {
+        let amount = ExactDecimal.d("999999999999999.5"), rate = ExactDecimal.d("1000000000000000")
+        #expect(ExactDecimal.multiply(amount, by: rate, dividedBy: rate) == amount)
+        #expect(ExactDecimal.multiply(amount, by: ExactDecimal(7), dividedBy: ExactDecimal(-21)) == ExactDecimal.d("-333333333333333.166667"))
+        #expect(ExactDecimal.multiply(amount, by: rate, dividedBy: ExactDecimal(1)) == nil)
+        #expect(ExactDecimal.multiply(ExactDecimal(-1), by: ExactDecimal.d("0.5"), dividedBy: ExactDecimal(3)) == ExactDecimal.d("-0.166667"))
+    }
 }
 
 @Suite struct DayTests {

@@ -29,6 +29,7 @@ private func ledger(_ name: String, _ rows: [String], agency: String? = nil) thr
         ("A1,W1,NP,MY,recruitment_fee,100,XYZ,worker,2026-01-01,,,,,,,", "unknown currency 'XYZ' (not in the exchange rates)"),
         ("A1,W1,NP,MY,recruitment_fee,-5,NPR,worker,2026-01-01,,,,,,,", "amount '-5' is negative"),
         ("A1,W1,NP,MY,recruitment_fee,1 000,NPR,worker,2026-01-01,,,,,,,", "amount '1 000' is not a number (use digits and '.', no grouping)"),
+        ("A1,W1,NP,MY,recruitment_fee,1234567890123456.5,NPR,worker,2026-01-01,,,,,,,", "amount '1234567890123456.5' is too large (at most 1000000000000000)"),
         ("A1,W1,NP,MY,recruitment_fee,1.1234567,NPR,worker,2026-01-01,,,,,,,", "amount '1.1234567' has more than 6 decimal places"),
         ("A1,W1,NP,MY,recruitment_fee,100,NPR,worker,2026-02-30,,,,,,,", "paid_on '2026-02-30' is not a real date"),
         ("A1,W1,NP,MY,recruitment_fee,100,NPR,worker,01/02/2026,,,,,,,", "paid_on '01/02/2026' is not an ISO 8601 date (YYYY-MM-DD)"),
