@@ -479,9 +479,7 @@ public final class XMLRowReader {
                         rowProblem = "unexpected element <\(name(namePointer))>, expected <fee>"
                     }
                 case 3:
-                    fieldElement = namePointer
-                    field = column(namePointer)
-                    text.removeAll(keepingCapacity: true)
+                    startField(namePointer, attributeCount, row: "fee")
                 default:
                     let (name, parent) = (name(namePointer), name(fieldElement))
                     rowProblem = rowProblem ?? "unexpected element <\(name)> inside <\(parent)>"
@@ -520,13 +518,26 @@ public final class XMLRowReader {
                     }
                     setAttributes(attributeCount, attributes)   // last: it may hand the row on
                 case 3:
-                    fieldElement = namePointer
-                    field = column(namePointer)
-                    text.removeAll(keepingCapacity: true)
+                    startField(namePointer, attributeCount, row: "answer")
                 default:
                     let name = name(namePointer)
                     rowProblem = rowProblem ?? "unexpected element <\(name)> inside <answer>"
                 }
+            }
+        }
+
+        /// An element inside a row: a field, whose text is its value. Nothing inside a row is
+        /// passed over unseen (§8): a row inside a row, or attributes on a field's element, make
+        /// the row's problem (before, a `<fee>` inside a `<fee>` and `<amount currency="USD">`'s
+        /// currency were dropped without a word).
+        mutating func startField(_ namePointer: UnsafePointer<xmlChar>?, _ attributeCount: Int32, row: String) {
+            fieldElement = namePointer
+            field = column(namePointer)
+            text.removeAll(keepingCapacity: true)
+            if isRowElement(namePointer, named: row) {
+                rowProblem = rowProblem ?? "a <\(row)> inside a <\(row)>: rows cannot be nested"
+            } else if attributeCount > 0, let field, field >= 0 {
+                rowProblem = rowProblem ?? "attributes on <\(name(namePointer))> are not read: the element's text is the field's value"
             }
         }
 
