@@ -62,6 +62,11 @@ import Testing
         // A problem of the whole row stays at its start.
         #expect(error("currency,units_per_usd,as_of,source\nNPR,133.2\n") == "rates.csv:2:1: error: expected 4 fields, found 2")
         #expect(error("currency,units_per_usd,as_of,source\nNPR,133.2,2024-01-01,x\n") == "read")
+        // Two rates for one currency and day (the same one twice is fine), and a dollar not worth one.
+        #expect(error("currency,units_per_usd,as_of,source\nNPR,130,2024-01-01,a\nNPR,130,2024-01-01,a\nNPR,13,2024-01-01,b\n")
+            == "rates.csv:4:5: error: a second rate for NPR on 2024-01-01 (13; 130 at line 2): which one holds cannot be told")
+        #expect(error("currency,units_per_usd,as_of,source\nUSD,2,2000-01-01,x\n")
+            == "rates.csv:2:5: error: units_per_usd '2' for USD must be 1: rates are in units per US dollar")
     }
 
     @Test func aColumnRepeatedInTheHeaderIsNamedWhereItsSecondFieldStarts() throws {
