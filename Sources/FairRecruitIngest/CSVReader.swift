@@ -107,7 +107,7 @@ public final class CSVReader {
                     guard let scan = scanPlain(bytes) else { return .success(nil) }
                     defer { start = scan.end }
                     let fields = UnsafeMutableBufferPointer(rebasing: self.fields[..<fieldCount])
-                    if Self.isBlank(scan, fields) { return .success(false) }
+                    if isBlank(scan, fields) { return .success(false) }
                     return view(scan, fields, bytes, body).map { true }
                 }
                 switch plain {
@@ -120,16 +120,20 @@ public final class CSVReader {
             guard let scan = try scanRecord(plainScanTried: triesPlainScan && start < buffer.count) else { return false }
             defer { start = scan.end }
             let fields = UnsafeMutableBufferPointer(rebasing: self.fields[..<fieldCount])
-            if Self.isBlank(scan, fields) { continue }
+            if isBlank(scan, fields) { continue }
             try withView(scan, fields, body)
             return true
         }
     }
 
-    /// Whether a record is a blank line (nothing, or only "").
+    /// Whether a record is a blank line: nothing, only "", or only spaces and tabs.
     @inline(__always)
-    private static func isBlank(_ scan: Scan, _ fields: UnsafeMutableBufferPointer<CSVField>) -> Bool {
-        fields.count == 1 && scan.problem == nil && fields[0].end - fields[0].start == (fields[0].quoted ? 2 : 0)
+    private func isBlank(_ scan: Scan, _ fields: UnsafeMutableBufferPointer<CSVField>) -> Bool {
+        guard fields.count == 1 && scan.problem == nil else { return false }
+        let field = fields[0]
+        if field.quoted { return field.end - field.start == 2 }
+        return field.end == field.start
+            || buffer.withUnsafeBufferPointer { $0[field.start..<field.end].allSatisfy { $0 == 0x20 || $0 == 0x09 } }
     }
 
     /// Calls `body` with the record just scanned, its quoted fields unescaped.
@@ -174,7 +178,7 @@ public final class CSVReader {
             guard let scan = try scanRecord() else { return false }
             defer { start = scan.end }
             let fields = UnsafeMutableBufferPointer(rebasing: self.fields[..<fieldCount])
-            if Self.isBlank(scan, fields) { continue }
+            if isBlank(scan, fields) { continue }
             let starts = buffer.withUnsafeBufferPointer { Self.fieldStarts($0, from: start, line: scan.line, column: column) }
             try withView(scan, fields) { view throws(IngestError) in
                 try body(view, starts.map { SourceLocation(file: path, line: $0.line, column: $0.column) })
@@ -427,6 +431,12 @@ public final class CSVReader {
                 if byte == UInt8(ascii: ",") { p += 1; continue }
                 if byte == 0x0D {
                     if p + 1 == end && !eof { return nil }
+                    // A carriage return alone (old Mac files) would end records without ever
+                    // moving to the next line: every message would say line 1.
+                    guard p + 1 < end && bytes[p + 1] == 0x0A else {
+                        throw IngestError.malformed(SourceLocation(file: path, line: line + lines, column: columnAt(p)),
+                                                    "a carriage return without a line feed: lines must end in LF or CRLF")
+                    }
                     p += 1
                 }
                 if p < end && bytes[p] == 0x0A { p += 1; lines += 1; endsLine = true }

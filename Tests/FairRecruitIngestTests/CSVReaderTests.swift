@@ -56,6 +56,20 @@ func readAll(_ path: String) throws -> [CSVRecord] {
         }
     }
 
+    @Test func linesOfOnlySpacesAndTabsAreBlank() throws {
+        let records = try readAll(temporaryFile("spaces.csv", "a,b\n   \n1,2\n\t \n\"\"\n\" \"\n"))
+        #expect(records.map(\.fields) == [["a", "b"], ["1", "2"], [" "]])   // a quoted space is a value
+        #expect(records.map(\.line) == [1, 3, 6])
+    }
+
+    @Test func aCarriageReturnWithoutALineFeedStopsTheFile() throws {
+        // Old Mac line ends would make every record line 1; inside quotes a CR is text.
+        let path = temporaryFile("cr.csv", "a,b\r\n\"1\r\",x\r\n2,y\r3,z\r\n")
+        #expect { try readAll(path) } throws: { error in
+            "\(error)" == "\(path):3:4: error: a carriage return without a line feed: lines must end in LF or CRLF"
+        }
+    }
+
     @Test func anUnclosedQuoteStopsTheFileAtTheQuote() throws {
         let path = temporaryFile("unclosed.csv", "a,b\n1,\"never closed\n2,3\n")
         #expect { try readAll(path) } throws: { error in "\(error)" == "\(path):2:3: error: quoted field is never closed" }

@@ -27,11 +27,12 @@ import Testing
         #expect(try starts(utf16) == [["1:1", "1:4"], ["2:1", "2:7"]])
     }
 
-    /// Only a line feed starts a line: a record ended by a lone carriage return (old Mac files) is
-    /// followed by one on the same line, also past a blank record.
-    @Test func recordsEndedByALoneCarriageReturnGoOnTheSameLine() throws {
-        #expect(try starts("a,b\rc,d\n") == [["1:1", "1:3"], ["1:5", "1:7"]])
-        #expect(try starts("a\r\rb,c\n") == [["1:1"], ["1:4", "1:6"]])
+    /// A lone carriage return (old Mac files) stops the file where it is: records ended by one
+    /// would all be on line 1.
+    @Test func aLoneCarriageReturnStopsTheFileWhereItIs() throws {
+        for (text, at) in [("a,b\rc,d\n", ":1:4:"), ("x\n\"q\"\r\rb\n", ":2:4:")] {
+            #expect { try starts(text) } throws: { "\($0)".contains(at) && "\($0)".hasSuffix("a carriage return without a line feed: lines must end in LF or CRLF") }
+        }
     }
 
     @Test func aBadExchangeRateNamesItsFieldsLineAndColumn() throws {
