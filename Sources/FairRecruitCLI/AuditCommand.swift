@@ -60,6 +60,14 @@ struct AuditOptions: ParsableArguments {
         if standard.isEmpty { throw ValidationError("give at least one --standard (see 'fairrecruit standards list')") }
         if fees.isEmpty && assessment.isEmpty { throw ValidationError("give at least one of --fees and --assessment") }
         if allowCriticalWaivers && waivers == nil { throw ValidationError("--allow-critical-waivers needs --waivers") }
+        for (files, option) in [(fees, "--fees"), (assessment, "--assessment")] {
+            // Read twice, a file's payments would be owed twice (rows without a record_id are not
+            // caught as duplicates).
+            var seen = Set<String>()
+            for file in files where !seen.insert(URL(fileURLWithPath: file).standardizedFileURL.resolvingSymlinksInPath().path).inserted {
+                throw ValidationError("\(file) is given twice with \(option): its rows would be counted twice")
+            }
+        }
         _ = try Self.formats(format.isEmpty ? "json,md" : format.joined(separator: ","))
         if let minScore, minScore.isNegative || ExactDecimal(100) < minScore {
             throw ValidationError("--min-score must be between 0 and 100")

@@ -633,6 +633,8 @@ private let onError: xmlStructuredErrorFunc = { context, error in
     guard error.level == XML_ERR_FATAL || error.level == XML_ERR_ERROR else { return }
     var message = error.message.map { String(cString: $0) } ?? "XML error"
     while message.last == "\n" || message.last == " " { message.removeLast() }
+    // One line, as every message: libxml2 puts the bytes of an encoding error on a line of their own.
+    message = message.split(separator: "\n").map { String($0).trimmed }.joined(separator: "; ")
     if let first = message.first { message = first.lowercased() + message.dropFirst() }
     state(context).pointee.fail("invalid XML: \(message)", line: Int(error.line), column: Int(max(error.int2, 1)))
 }

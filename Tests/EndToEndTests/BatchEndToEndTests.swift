@@ -105,6 +105,10 @@ import Testing
         let jobs = try Self.batch(["--jobs", "0"], output: Tool.temporaryFolder("b-jobs"))
         #expect(jobs.status == 64 && jobs.stderr.contains("--jobs must be at least 1"))
         #expect(try Self.batch(["--agency", "AG-1"], output: Tool.temporaryFolder("b-agency")).status == 64)
+        // The same file twice (here by another path) would count its payments twice.
+        let twice = try Tool.run(["batch", "--standard", "\(Self.fixtures)/batch-standard.yaml",
+                                  "--fees", "\(Self.fixtures)/fees.csv", "\(Self.fixtures)/../batch/fees.csv", "--output", Tool.temporaryFolder("b-twice")])
+        #expect(twice.status == 64 && twice.stderr.contains("fees.csv is given twice with --fees: its rows would be counted twice"))
         let badRegistry = try Tool.run(["batch", "--standard", "\(Self.fixtures)/batch-standard.yaml", "--fees", "\(Self.fixtures)/fees.csv",
                                         "--registry", "\(Self.fixtures)/answers.csv", "--output", Tool.temporaryFolder("b-reg")])
         #expect(badRegistry.status == 65)
