@@ -75,8 +75,9 @@ public struct FeeStore: Sendable {
         let workers: UnsafeMutableBufferPointer<Int32>
     }
 
+    /// Rebuilds the records at `range` of `ordinals` from `start` on, and writes their numbers.
     private func rebuild(_ ordinals: [UInt32], _ range: Range<Int>, into start: UnsafeMutablePointer<FeeRecord>, numbering numbers: Numbers,
-                     agency: String) {
+                         agency: String) {
         var texts = AgencyTexts(agency: agency, of: self)
         for (offset, i) in range.enumerated() {
             // An agency's records lie scattered over the store, among every other agency's: the
