@@ -172,7 +172,8 @@ struct FeeRowChecker: Sendable {
         switch (row[.refundedAmount], row[.refundedOn]) {
         case (nil, nil): break
         case (let amountBytes?, nil):
-            if case .success(let value) = Validators.amount(amountBytes, "refunded_amount"), value.isZero { break }
+            // A value that is not an amount is told as such first (not as a missing date).
+            if try Validators.amount(amountBytes, "refunded_amount").get().isZero { break }
             throw Reason("refunded_amount is given without refunded_on")
         case (nil, _?):
             throw Reason("refunded_on is given without refunded_amount")

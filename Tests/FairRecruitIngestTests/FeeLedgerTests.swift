@@ -37,6 +37,7 @@ private func ledger(_ name: String, _ rows: [String], agency: String? = nil) thr
         ("A1,W1,NP,MY,recruitment_fee,100,NPR,worker,2026-01-01,150,2026-02-01,,,,,", "refunded_amount 150 is larger than the payment 100"),
         ("A1,W1,NP,MY,recruitment_fee,100,NPR,worker,2026-01-01,50,2025-12-31,,,,,", "refunded_on 2025-12-31 is before paid_on 2026-01-01"),
         ("A1,W1,NP,MY,recruitment_fee,100,NPR,worker,2026-01-01,50,,,,,,", "refunded_amount is given without refunded_on"),
+        ("A1,W1,NP,MY,recruitment_fee,100,NPR,worker,2026-01-01,abc,,,,,,", "refunded_amount 'abc' is not a number (use digits and '.', no grouping)"),
         ("A1/x,W1,NP,MY,recruitment_fee,100,NPR,worker,2026-01-01,,,,,,,", "invalid agency_id 'A1/x': 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"),
         ("A1,,NP,MY,recruitment_fee,100,NPR,worker,2026-01-01,,,,,,,", "missing worker_id"),
         ("A1,W1,NPL,MY,recruitment_fee,100,NPR,worker,2026-01-01,,,,,,,", "origin 'NPL' is not an ISO 3166-1 alpha-2 country code"),
