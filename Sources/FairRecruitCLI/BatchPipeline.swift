@@ -95,6 +95,11 @@ extension AuditPipeline {
         if config.templates != nil && !config.formats.contains(.html) {
             warnings.append("--templates has no effect without --format html")
         }
+        // Report folders are named by agency id: ids that differ only in case would share one
+        // where the file system ignores case (macOS and Windows by default).
+        for ids in Dictionary(grouping: agencies, by: { $0.lowercased() }).values.filter({ $0.count > 1 }).map({ $0.sorted() }).sorted(by: { $0[0] < $1[0] }) {
+            warnings.append("agencies \(ids.joined(separator: ", ")) differ only in case: where the file system ignores case (macOS, Windows), their report folders are one and the same")
+        }
         let rejected = files.reduce(0) { $0 + $1.rejections.count }
         if rejected > 0 {
             let listing = config.formats.contains(.csv) ? "portfolio-rejections.csv" : "the portfolio's inputs section"

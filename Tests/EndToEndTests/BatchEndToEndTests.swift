@@ -100,6 +100,19 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: strict + "/agencies/AG-1/report.json"))
     }
 
+    @Test func agencyIdsThatDifferOnlyInCaseAreWarnedOf() throws {
+        let folder = Tool.temporaryFolder("b-case")
+        let fees = folder + "-fees.csv"
+        try """
+        agency_id,worker_id,origin,destination,category,amount,currency,paid_by,paid_on
+        AG-1,W1,NP,MY,medical,1000,NPR,worker,2026-03-01
+        ag-1,W2,NP,MY,medical,1000,NPR,worker,2026-03-01
+
+        """.write(toFile: fees, atomically: true, encoding: .utf8)
+        let result = try Tool.run(["batch", "--standard", "\(Self.fixtures)/batch-standard.yaml", "--fees", fees, "--output", folder])
+        #expect(result.stderr.contains("warning: agencies AG-1, ag-1 differ only in case: where the file system ignores case (macOS, Windows), their report folders are one and the same"))
+    }
+
     @Test func usageAndDataErrorsGiveTheirExitCodes() throws {
         #expect(try Tool.run(["batch", "--fees", "\(Self.fixtures)/fees.csv"]).status == 64)
         let jobs = try Self.batch(["--jobs", "0"], output: Tool.temporaryFolder("b-jobs"))
