@@ -102,7 +102,8 @@ public final class CSVReader {
         while true {
             // The usual record, plain and whole in the buffer, is scanned and handed over with the
             // buffer lent once: lent for each, it was retained and released twice a row (callgrind).
-            if triesPlainScan && start < buffer.count {
+            let triesPlainHere = triesPlainScan && start < buffer.count
+            if triesPlainHere {
                 let plain: Result<Bool?, IngestError> = buffer.withUnsafeBufferPointer { bytes in
                     guard let scan = scanPlain(bytes) else { return .success(nil) }
                     defer { start = scan.end }
@@ -117,7 +118,7 @@ public final class CSVReader {
                 case .failure(let error): throw error
                 }
             }
-            guard let scan = try scanRecord(plainScanTried: triesPlainScan && start < buffer.count) else { return false }
+            guard let scan = try scanRecord(plainScanTried: triesPlainHere) else { return false }
             defer { start = scan.end }
             let fields = UnsafeMutableBufferPointer(rebasing: self.fields[..<fieldCount])
             if isBlank(scan, fields) { continue }
