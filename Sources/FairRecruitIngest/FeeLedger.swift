@@ -96,7 +96,7 @@ public final class FeeLedger {
             var summary = intake.startFile(path, format: "xml")
             let checker = intake.checker
             let reader = XMLRowReader(path: path, kind: .feeRecords, known: FeeColumns.all, progress: readProgress(path))
-            try reader.readAll(segmentSize: segmentSize, checking: { let mine = ThreadChecker(checker); return { mine.check($0) } }, ahead: { intake.willAdd($0) },
+            try reader.readAll(segmentSize: segmentSize, checking: { let mine = ThreadChecker(checker); return { mine.check($0, into: $1) } }, ahead: { intake.willAdd($0) },
                                expecting: { intake.expect(rows: $0, after: summary.rowsRead) }) {
                 checked, lines in intake.add(checked, linesBefore: lines, to: &summary)
             }
@@ -109,7 +109,7 @@ public final class FeeLedger {
         try reading { intake throws(IngestError) in
             var summary = intake.startFile(path, format: "csv")
             let checker = intake.checker
-            try reader.readAll(segmentSize: segmentSize, checking: { let mine = ThreadChecker(checker); return { mine.check($0) } }, ahead: { intake.willAdd($0) },
+            try reader.readAll(segmentSize: segmentSize, checking: { let mine = ThreadChecker(checker); return { mine.check($0, into: $1) } }, ahead: { intake.willAdd($0) },
                                expecting: { intake.expect(rows: $0, after: summary.rowsRead) }) { checked, lines in
                 intake.add(checked, linesBefore: lines, to: &summary)
             }

@@ -70,7 +70,7 @@ extension UnsafePointer<ValidFee> {
 final class ThreadChecker: @unchecked Sendable {
     @exclusivity(unchecked) private var checker: FeeRowChecker
     init(_ checker: FeeRowChecker) { self.checker = checker }
-    func check(_ row: RawRow) -> CheckedFee { checker.check(row) }
+    func check(_ row: RawRow, into slot: UnsafeMutablePointer<CheckedFee>) { checker.check(row, into: slot) }
 }
 
 /// The checks of one fee row on its own (§3.4). A value with its own caches: one per thread.
@@ -103,23 +103,27 @@ struct FeeRowChecker: Sendable {
 
     typealias Reason = FeeLedger.Reason
 
-    /// The row checked on its own.
-    mutating func check(_ row: RawRow) -> CheckedFee {
+    /// The row checked on its own, made in `slot` (uninitialized memory).
+    mutating func check(_ row: RawRow, into slot: UnsafeMutablePointer<CheckedFee>) {
         if let filter = agencyFilter, let agency = row.text(.agencyID), agency != filter, Validators.isAgencyID(agency) {
-            return .otherAgency
+            return slot.initialize(to: .otherAgency)
         }
         if let employers = employerFilter, !(row.text(.employer).map(employers.contains) ?? false) {
-            return .otherEmployer
+            return slot.initialize(to: .otherEmployer)
         }
-        if let problem = row.problem { return .rejected(location: row.location, reason: problem, agencyID: row.text(.agencyID)) }
-        do throws(Reason) { return .valid(try parse(row)) } catch {
-            return .rejected(location: row.location, reason: error.message, agencyID: row.text(.agencyID))
+        if let problem = row.problem { return slot.initialize(to: .rejected(location: row.location, reason: problem, agencyID: row.text(.agencyID))) }
+        do throws(Reason) {
+            try parse(row, into: slot.pointer(to: \.fee)!)
+            slot.pointer(to: \.outcome)!.initialize(to: .valid)
+        } catch {
+            slot.initialize(to: .rejected(location: row.location, reason: error.message, agencyID: row.text(.agencyID)))
         }
     }
 
-    /// The row's values, or why it is not valid. Typed throws, not a `Result`: wrapping the large
-    /// value copied it twice per row (callgrind).
-    private mutating func parse(_ row: RawRow) throws(Reason) -> ValidFee {
+    /// Makes the row's values in `parsed` (uninitialized memory), or throws why it is not valid,
+    /// leaving `parsed` uninitialized. Made in place: returned as a value, the row was copied on
+    /// its way to where it is kept (see ``RowBuffer``). Typed throws, not a `Result`.
+    private mutating func parse(_ row: RawRow, into parsed: UnsafeMutablePointer<ValidFee>) throws(Reason) {
         for column in FeeColumn.required where row[column] == nil {
             throw Reason("missing \(column.name)")
         }
@@ -156,18 +160,27 @@ struct FeeRowChecker: Sendable {
         fee.paidBy = UInt8(paidBy)
         fee.paidOn = Int32(paidOn.ordinal)
         fee.line = Int32(row.line)
-        var parsed = ValidFee(fee: fee, amount: amount, origin: origin, destination: destination)
+        parsed.initialize(to: ValidFee(fee: fee, amount: amount, origin: origin, destination: destination))
+        do throws(Reason) { try parseOptional(row, into: parsed) } catch {
+            parsed.deinitialize(count: 1)
+            throw error
+        }
+    }
+
+    /// The optional columns of a row whose required ones are in `parsed`.
+    private mutating func parseOptional(_ row: RawRow, into parsed: UnsafeMutablePointer<ValidFee>) throws(Reason) {
+        let amount = parsed.pointee.amount, paidOn = Day(ordinal: Int(parsed.pointee.fee.paidOn)), currency = parsed.pointee.fee.currency
         if let bytes = row[.method] {
             let method = methodTexts.resolve(bytes) { Validators.oneOf(StoredFee.methods.map(\.rawValue), $0) }
             guard method >= 0 else {
                 throw Reason("method '\(row.text(.method)!)' must be one of \(PaymentMethod.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            parsed.fee.method = UInt8(method + 1)
+            parsed.pointee.fee.method = UInt8(method + 1)
         }
         if let bytes = row[.receipt] {
             let answer = receiptTexts.resolve(bytes) { Validators.oneOf(["no", "yes"], $0) }
             guard answer >= 0 else { throw Reason("receipt '\(row.text(.receipt)!)' must be yes or no") }
-            parsed.fee.receipt = UInt8(answer + 1)
+            parsed.pointee.fee.receipt = UInt8(answer + 1)
         }
         switch (row[.refundedAmount], row[.refundedOn]) {
         case (nil, nil): break
@@ -182,7 +195,7 @@ struct FeeRowChecker: Sendable {
             if amount < refund { throw Reason("refunded_amount \(refund) is larger than the payment \(amount)") }
             let on = try Validators.date(dateBytes, "refunded_on").get()
             if on < paidOn { throw Reason("refunded_on \(on) is before paid_on \(paidOn)") }
-            parsed.refund = (refund, Int32(on.ordinal))
+            parsed.pointee.refund = (refund, Int32(on.ordinal))
         }
         if let bytes = row[.monthlyWage] {
             guard let wage = ExactDecimal(utf8: bytes), wage.isPositive else {
@@ -193,10 +206,10 @@ struct FeeRowChecker: Sendable {
                     let text = row.text(.wageCurrency)!
                     throw Reason("unknown wage_currency '\(text)'\(currencyHint(text))")
                 }
-                parsed.wage = (wage, wageCurrency)
+                parsed.pointee.wage = (wage, wageCurrency)
             } else {
-                parsed.wage = (wage, currency)
-                parsed.wageCurrencyAssumed = true
+                parsed.pointee.wage = (wage, currency)
+                parsed.pointee.wageCurrencyAssumed = true
             }
         } else if let wageBytes = row[.wageCurrency], currencyNumber(wageBytes) == nil {
             let text = row.text(.wageCurrency)!
@@ -206,31 +219,30 @@ struct FeeRowChecker: Sendable {
             guard let months = Validators.integer(bytes), months > 0, months <= 1200 else {
                 throw Reason("contract_months '\(row.text(.contractMonths)!)' must be a whole number above 0")
             }
-            parsed.contractMonths = Int32(months)
+            parsed.pointee.contractMonths = Int32(months)
         }
         if let bytes = row[.contractSignedOn] {
-            parsed.contractSigned = Int32(try Validators.date(bytes, "contract_signed_on").get().ordinal)
+            parsed.pointee.contractSigned = Int32(try Validators.date(bytes, "contract_signed_on").get().ordinal)
         }
         var unknownOccupation: UnsafeBufferPointer<UInt8>?
         if let bytes = row[.occupation] {
             let number = occupationTexts.resolve(bytes) { text in occupations.code(for: text).flatMap(codes.number).map(Int32.init) ?? -1 }
-            if number >= 0 { parsed.occupation = UInt16(number) } else { unknownOccupation = bytes }
+            if number >= 0 { parsed.pointee.occupation = UInt16(number) } else { unknownOccupation = bytes }
         }
-        parsed.texts.add(.agency, row[.agencyID]!)
-        parsed.texts.add(.worker, row[.workerID]!)
-        parsed.workerHash = ByteInterner.hash(row[.workerID]!)
-        if let bytes = row[.employer] { parsed.texts.add(.employer, bytes) }
-        if let bytes = row[.sector] { parsed.texts.add(.sector, bytes) }
+        parsed.pointee.texts.add(.agency, row[.agencyID]!)
+        parsed.pointee.texts.add(.worker, row[.workerID]!)
+        parsed.pointee.workerHash = ByteInterner.hash(row[.workerID]!)
+        if let bytes = row[.employer] { parsed.pointee.texts.add(.employer, bytes) }
+        if let bytes = row[.sector] { parsed.pointee.texts.add(.sector, bytes) }
         if let bytes = row[.recordID] {
-            parsed.texts.add(.recordID, bytes)
-            parsed.recordIDHash = ByteInterner.hash(bytes)
+            parsed.pointee.texts.add(.recordID, bytes)
+            parsed.pointee.recordIDHash = ByteInterner.hash(bytes)
         }
         if let bytes = row[.repays] {
-            parsed.texts.add(.repays, bytes)
-            parsed.repaysHash = ByteInterner.hash(bytes)
+            parsed.pointee.texts.add(.repays, bytes)
+            parsed.pointee.repaysHash = ByteInterner.hash(bytes)
         }
-        if let bytes = unknownOccupation { parsed.texts.add(.unknownOccupation, bytes) }
-        return parsed
+        if let bytes = unknownOccupation { parsed.pointee.texts.add(.unknownOccupation, bytes) }
     }
 
     private mutating func countryNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt16? {

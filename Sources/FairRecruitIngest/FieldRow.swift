@@ -164,18 +164,18 @@ public final class CSVRowReader {
         values.initialize(repeating: nil)
     }
 
-    /// Calls `body` with every remaining row in order (lent by pointer), each first passed through
-    /// a function `checking` makes, and the number of lines to add to the row's line. A large file is parsed
+    /// Calls `body` with every remaining row in order (lent by pointer), each first made by a
+    /// function `checking` makes, and the number of lines to add to the row's line. A large file is parsed
     /// and checked on several cores (``ParallelReading``), each thread with its own function;
     /// `body` runs on the calling thread. Tests make segments small to put cuts anywhere. Then
     /// `expecting` is told, once, after the first segment, how many rows the file holds at its rate.
-    func readAll<Row>(segmentSize: Int = ParallelReading.segmentSize, checking: @escaping @Sendable () -> (RawRow) -> Row,
+    func readAll<Row>(segmentSize: Int = ParallelReading.segmentSize, checking: @escaping @Sendable () -> RowCheck<Row>,
                       ahead: (UnsafePointer<Row>) -> Void = { _ in }, expecting: (Int) -> Void = { _ in },
                       _ body: (UnsafePointer<Row>, Int) -> Void) throws(IngestError) {
         let rest = reader.remainder()
         guard ParallelReading.worthIt(fileSize: ByteStream.size(of: path), segmentSize: segmentSize), rest.column == 1 else {
             let check = checking()
-            while try nextRow({ withUnsafePointer(to: check($0)) { body($0, 0) } }) {}
+            while try nextRow({ withChecked($0, check) { body($0, 0) } }) {}
             return
         }
         let (columns, known, path) = (self.columns, self.known, self.path)
@@ -195,31 +195,25 @@ public final class CSVRowReader {
             let sequential = CSVRowReader(continuing: CSVReader(source: source, path: path, line: open.line + lineOffset, column: open.column),
                                           columns: columns, known: known)
             let check = checking()
-            while try sequential.nextRow({ withUnsafePointer(to: check($0)) { body($0, 0) } }) {}
+            while try sequential.nextRow({ withChecked($0, check) { body($0, 0) } }) {}
             return
         }
     }
 
     /// The rows of one segment (lines counted from its start).
-    private static func parse<Row>(_ segment: Segment, into rows: [Row], columns: [Int], known: [String], path: String,
-                                   check: (RawRow) -> Row) -> RowBatch<Row> {
-        let batch = RowBatch<Row>(segment: segment)
+    private static func parse<Row>(_ segment: Segment, into rows: RowBuffer<Row>, columns: [Int], known: [String], path: String,
+                                   check: RowCheck<Row>) -> RowBatch<Row> {
+        let batch = RowBatch<Row>(segment: segment, rows: rows)
         // Copies of the segment's own: every row retains and releases the path and the column
         // map, and shared by the threads parsing at once, their reference counts were cache lines
         // the cores fought over.
         let reader = CSVReader(source: OneChunk(segment.bytes), path: path.withOwnStorage, endsMidFile: !segment.isLast)
         let rowReader = CSVRowReader(continuing: reader, columns: columns.map { $0 }, known: known)
-        var rows = rows
-        // Appended through a pointer to an array of this function's own, as in the XML reader: to
-        // the batch's, an object's property, each row was checked for exclusive access at run time.
-        withUnsafeMutablePointer(to: &rows) { rows in
-            do throws(IngestError) {
-                while try rowReader.nextRow({ rows.pointee.append(check($0)) }) {}
-            } catch {
-                batch.failure = error
-            }
+        do throws(IngestError) {
+            while try rowReader.nextRow({ row in rows.append { check(row, $0) } }) {}
+        } catch {
+            batch.failure = error
         }
-        batch.rows = rows
         batch.resume = reader.openRecord
         batch.lines = reader.line - 1
         return batch

@@ -33,6 +33,21 @@ enum ParallelReading {
     }()
 }
 
+/// Checks a raw row and initializes the memory it is given with the result (a row is made where
+/// it will stay; see ``RowBuffer``).
+typealias RowCheck<Row> = (RawRow, UnsafeMutablePointer<Row>) -> Void
+
+/// Calls `body` with `row` checked by `check`, lent by pointer (a reader going through a file on
+/// its own thread).
+@inline(__always)
+func withChecked<Row>(_ row: RawRow, _ check: RowCheck<Row>, _ body: (UnsafePointer<Row>) -> Void) {
+    withUnsafeTemporaryAllocation(of: Row.self, capacity: 1) { slot in
+        check(row, slot.baseAddress!)
+        body(slot.baseAddress!)
+        slot.baseAddress!.deinitialize(count: 1)
+    }
+}
+
 /// Parses the segments of a ``Segmenter`` on worker threads, a few ahead, and gives their batches
 /// back in file order. ``close()`` must be called when done (it lets the threads finish).
 final class SegmentPipeline<Row>: @unchecked Sendable {
@@ -45,17 +60,17 @@ final class SegmentPipeline<Row>: @unchecked Sendable {
     private var taken = 0
     /// The batch handed over last, whose rows' memory is taken back at the next call.
     private var handedOver: RowBatch<Row>?
-    /// Row arrays handed over already, their memory kept to be filled again (each is emptied by
+    /// Row buffers handed over already, their memory kept to be filled again (each is emptied by
     /// the thread that takes it): allocated afresh for every
     /// segment, they were left scattered over each parsing thread's malloc arena, which held
     /// about 150 MB more at the peak of a 10M-row batch than the batches in flight (smaps).
-    private var spareRows: [[Row]] = []
+    private var spareRows: [RowBuffer<Row>] = []
     private var stopped = false
     private var cancelled = false
     private var ended = false
 
-    /// - Parameter parse: the rows of a segment, appended to the (empty) array it is given.
-    init(_ segmenter: Segmenter, parse: @escaping @Sendable (Segment, [Row]) -> RowBatch<Row>) {
+    /// - Parameter parse: the rows of a segment, appended to the (empty) buffer it is given.
+    init(_ segmenter: Segmenter, parse: @escaping @Sendable (Segment, RowBuffer<Row>) -> RowBatch<Row>) {
         for _ in 0..<ParallelReading.segmentsInFlight { inFlight.signal() }
         let segments = UncheckedBox(segmenter)
         let workers = DispatchQueue(label: "fairrecruit.parse", attributes: .concurrent)
@@ -89,7 +104,7 @@ final class SegmentPipeline<Row>: @unchecked Sendable {
             // segment's rows here was 3% of this thread's time, and this thread is the one the
             // others wait for (perf, 10M batch).
             let rows = previous.rows
-            previous.rows = []
+            previous.rows = RowBuffer()
             lock.wait(); spareRows.append(rows); lock.signal()
         }
         guard let slot = take() else { return nil }
@@ -110,12 +125,12 @@ final class SegmentPipeline<Row>: @unchecked Sendable {
         while let slot = take() { slot.ready.wait(); inFlight.signal() }
     }
 
-    /// An emptied row array, its memory kept, or a new one.
-    private func takeSpareRows() -> [Row] {
+    /// An emptied row buffer, its memory kept, or a new one.
+    private func takeSpareRows() -> RowBuffer<Row> {
         lock.wait()
-        var rows = spareRows.popLast() ?? []
+        let rows = spareRows.popLast() ?? RowBuffer()
         lock.signal()
-        rows.removeAll(keepingCapacity: true)
+        rows.removeAll()
         return rows
     }
 
@@ -250,9 +265,48 @@ final class Segmenter {
     }
 }
 
+/// Rows made in place, one after another: a checked fee row is about 390 bytes, and made as a
+/// value, then appended to an array, it was copied three or four times on its way there (memmove
+/// was 15% of the parsing threads' samples, perf, 10M batch).
+///
+/// One thread uses a buffer at a time (the one parsing its segment, then the one handing its rows
+/// over), so its properties go without run-time exclusivity checks.
+final class RowBuffer<Row>: @unchecked Sendable {
+    @exclusivity(unchecked) private(set) var base: UnsafeMutablePointer<Row>?
+    @exclusivity(unchecked) private(set) var count = 0
+    @exclusivity(unchecked) private var capacity = 0
+
+    init() {}
+    deinit { removeAll(); base?.deallocate() }
+
+    /// Adds a row that `make` initializes in the memory it is given.
+    @inline(__always)
+    func append(_ make: (UnsafeMutablePointer<Row>) -> Void) {
+        if count == capacity { grow() }
+        make(base! + count)
+        count += 1
+    }
+
+    /// Destroys the rows and keeps the memory.
+    func removeAll() {
+        base?.deinitialize(count: count)
+        count = 0
+    }
+
+    private func grow() {
+        capacity = max(1024, 2 * capacity)
+        let grown = UnsafeMutablePointer<Row>.allocate(capacity: capacity)
+        if let base {
+            grown.moveInitialize(from: base, count: count)
+            base.deallocate()
+        }
+        base = grown
+    }
+}
+
 /// Rows parsed from one segment, kept until their turn, and how the segment ended.
 final class RowBatch<Row>: @unchecked Sendable {
-    var rows: [Row] = []
+    var rows = RowBuffer<Row>()
     /// Line feeds in the segment.
     var lines = 0
     /// The error that stopped the segment's parse, lines counted from the segment's start.
@@ -268,7 +322,7 @@ final class RowBatch<Row>: @unchecked Sendable {
     /// with the rest of the file.
     var parser: AnyObject?
 
-    init(segment: Segment, rows: [Row] = []) { self.segment = segment; self.rows = rows }
+    init(segment: Segment, rows: RowBuffer<Row> = RowBuffer()) { self.segment = segment; self.rows = rows }
     init(failure: IngestError) { readFailure = failure }
 
     /// How many rows a file of `size` bytes holds if its rows are as long as this batch's.
@@ -283,18 +337,17 @@ final class RowBatch<Row>: @unchecked Sendable {
     /// row is about 300 bytes; callgrind).
     func handOver(ahead: (UnsafePointer<Row>) -> Void, _ body: (UnsafePointer<Row>) -> Void) {
         let distance = 32
-        rows.withUnsafeBufferPointer { rows in
-            guard let first = rows.baseAddress else { return }
-            for i in 0..<min(2 * distance, rows.count) { Self.fetch(first + i) }
-            for i in 0..<min(distance, rows.count) { ahead(first + i) }
-            for i in rows.indices {
-                // The rows were written on another core: each is fetched twice as far ahead as
-                // `ahead` looks at it (perf, 10M batch: `ahead`'s first look at a row, which
-                // waited for it to come over, was a fifth of the ledger's time).
-                if i + 2 * distance < rows.count { Self.fetch(first + i + 2 * distance) }
-                if i + distance < rows.count { ahead(first + i + distance) }
-                body(first + i)
-            }
+        let count = rows.count
+        guard let first = rows.base.map({ UnsafePointer<Row>($0) }) else { return }
+        for i in 0..<min(2 * distance, count) { Self.fetch(first + i) }
+        for i in 0..<min(distance, count) { ahead(first + i) }
+        for i in 0..<count {
+            // The rows were written on another core: each is fetched twice as far ahead as
+            // `ahead` looks at it (perf, 10M batch: `ahead`'s first look at a row, which
+            // waited for it to come over, was a fifth of the ledger's time).
+            if i + 2 * distance < count { Self.fetch(first + i + 2 * distance) }
+            if i + distance < count { ahead(first + i + distance) }
+            body(first + i)
         }
     }
 

@@ -69,18 +69,18 @@ public final class XMLRowReader {
         try result.get()
     }
 
-    /// Calls `body` with every row in order (lent by pointer), each first passed through a
-    /// function `checking` makes, and the number of lines to add to the row's line. A large fee-record file is parsed
+    /// Calls `body` with every row in order (lent by pointer), each first made by a function
+    /// `checking` makes, and the number of lines to add to the row's line. A large fee-record file is parsed
     /// and checked on several cores (``ParallelReading``): segments start at a line whose first
     /// element is a `<fee>`, and each is parsed inside a `<feeRecords>` of its own; `body` runs on
     /// the calling thread. Then `expecting` is told, once, after the first segment, how many rows
     /// the file holds at its rate.
-    func readAll<Row>(segmentSize: Int = ParallelReading.segmentSize, checking: @escaping @Sendable () -> (RawRow) -> Row,
+    func readAll<Row>(segmentSize: Int = ParallelReading.segmentSize, checking: @escaping @Sendable () -> RowCheck<Row>,
                       ahead: (UnsafePointer<Row>) -> Void = { _ in }, expecting: (Int) -> Void = { _ in },
                       _ body: (UnsafePointer<Row>, Int) -> Void) throws(IngestError) {
         guard kind == .feeRecords, ParallelReading.worthIt(fileSize: ByteStream.size(of: path), segmentSize: segmentSize) else {
             let check = checking()
-            return try read { withUnsafePointer(to: check($0)) { body($0, 0) } }
+            return try read { withChecked($0, check) { body($0, 0) } }
         }
         let (path, known) = (self.path, self.known)
         xmlInitParser()   // once, before threads use libxml2
@@ -102,7 +102,7 @@ public final class XMLRowReader {
             // The segment did not end between rows: its parser goes on with the rest of the file.
             pipeline.stopParsing()
             let check = checking()
-            let result: Result<Void, IngestError> = withoutActuallyEscaping({ (row: RawRow) in withUnsafePointer(to: check(row)) { body($0, offset) } }) { handle in
+            let result: Result<Void, IngestError> = withoutActuallyEscaping({ (row: RawRow) in withChecked(row, check) { body($0, offset) } }) { handle in
                 parser.state.pointee.handle = handle
                 let rest = RemainingSegments(rest: [], pipeline: pipeline)
                 defer { parser.state.pointee.handle = { _ in } }   // the parser outlives `body`
@@ -129,31 +129,24 @@ public final class XMLRowReader {
     }
 
     /// The rows of one segment (lines counted from its start, plus one after the first segment).
-    private static func parse<Row>(_ segment: Segment, into rows: [Row], reader: XMLRowReader, check: @escaping (RawRow) -> Row) -> RowBatch<Row> {
-        let batch = RowBatch<Row>(segment: segment)
+    private static func parse<Row>(_ segment: Segment, into rows: RowBuffer<Row>, reader: XMLRowReader, check: @escaping RowCheck<Row>) -> RowBatch<Row> {
+        let batch = RowBatch<Row>(segment: segment, rows: rows)
         batch.lines = segment.lineFeeds
-        var rows = rows
-        withUnsafeMutablePointer(to: &rows) { rows in
-            // Rows are appended through a pointer to an array of this function's own: appended to
-            // the batch's, an object's property, each was checked for exclusive access at run time
-            // (callgrind: 130 instructions per row).
-            let parser: SAXParser
-            do throws(IngestError) {
-                parser = try SAXParser(reader: reader) { rows.pointee.append(check($0)) }
-            } catch {
-                batch.failure = error
-                return
-            }
-            defer { parser.state.pointee.handle = { _ in } }   // the parser may outlive `rows`
-            if segment.index > 0 { parser.feed(Array("<feeRecords>\n".utf8)) }
-            parser.feed(segment.bytes)
-            if segment.isLast { parser.finish() }
-            batch.failure = parser.failure
-            if batch.failure == nil && !segment.isLast && !parser.endsBetweenRows(firstSegment: segment.index == 0) {
-                batch.parser = parser
-            }
+        let parser: SAXParser
+        do throws(IngestError) {
+            parser = try SAXParser(reader: reader) { row in rows.append { check(row, $0) } }
+        } catch {
+            batch.failure = error
+            return batch
         }
-        batch.rows = rows
+        defer { parser.state.pointee.handle = { _ in } }   // the parser may outlive `rows`
+        if segment.index > 0 { parser.feed(Array("<feeRecords>\n".utf8)) }
+        parser.feed(segment.bytes)
+        if segment.isLast { parser.finish() }
+        batch.failure = parser.failure
+        if batch.failure == nil && !segment.isLast && !parser.endsBetweenRows(firstSegment: segment.index == 0) {
+            batch.parser = parser
+        }
         return batch
     }
 

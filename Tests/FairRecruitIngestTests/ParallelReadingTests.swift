@@ -13,7 +13,7 @@ private func bothWays(_ text: String, segmentSize: Int = 48) throws -> (sequenti
     let one = try CSVRowReader(path: path, known: ["a", "b", "c"], required: ["a"])
     while try one.nextRow({ let (line, rest) = describe($0); sequential.append("\(line)\(rest)") }) {}
     var parallel: [String] = []
-    try CSVRowReader(path: path, known: ["a", "b", "c"], required: ["a"]).readAll(segmentSize: segmentSize, checking: { describe }) { row, lines in
+    try CSVRowReader(path: path, known: ["a", "b", "c"], required: ["a"]).readAll(segmentSize: segmentSize, checking: { { $1.initialize(to: describe($0)) } }) { row, lines in
         parallel.append("\(row.pointee.0 + lines)\(row.pointee.1)")
     }
     return (sequential, parallel)
@@ -47,7 +47,7 @@ private func bothWays(_ text: String, segmentSize: Int = 48) throws -> (sequenti
         for i in 1...200 { text += "A\(i),\(i),z\n" }
         let path = temporaryFile("segments-bad-utf8.csv", Array(text.utf8) + [0x41, 0x2C, 0xFF, 0x0A])
         var rows = 0
-        #expect { try CSVRowReader(path: path, known: ["a", "b", "c"], required: ["a"]).readAll(segmentSize: 64, checking: { { _ in 1 } }) { _, _ in rows += 1 } } throws: { error in
+        #expect { try CSVRowReader(path: path, known: ["a", "b", "c"], required: ["a"]).readAll(segmentSize: 64, checking: { { $1.initialize(to: 1) } }) { _, _ in rows += 1 } } throws: { error in
             "\(error)" == "\(path):202:3: error: invalid UTF-8 (the file must be UTF-8, or UTF-16 with a byte-order mark)"
         }
         #expect(rows == 200)
@@ -64,7 +64,7 @@ private func bothWaysXML(_ text: String, segmentSize: Int) throws -> (sequential
     var sequential: [String] = []
     try reader.read { let (line, rest) = describe($0); sequential.append("\(line)\(rest)") }
     var parallel: [String] = []
-    try reader.readAll(segmentSize: segmentSize, checking: { describe }) { row, lines in parallel.append("\(row.pointee.0 + lines)\(row.pointee.1)") }
+    try reader.readAll(segmentSize: segmentSize, checking: { { $1.initialize(to: describe($0)) } }) { row, lines in parallel.append("\(row.pointee.0 + lines)\(row.pointee.1)") }
     return (sequential, parallel)
 }
 
@@ -105,7 +105,7 @@ extension ParallelReadingTests {
         text += "<fee agency_id=\"B\" amount=\"1\">\n</feeRecords>\n"
         let path = temporaryFile("segments-bad.xml", text)
         var rows = 0
-        #expect { try XMLRowReader(path: path, kind: .feeRecords, known: FeeColumns.all).readAll(segmentSize: 100, checking: { { _ in 1 } }) { _, _ in rows += 1 } } throws: { error in
+        #expect { try XMLRowReader(path: path, kind: .feeRecords, known: FeeColumns.all).readAll(segmentSize: 100, checking: { { $1.initialize(to: 1) } }) { _, _ in rows += 1 } } throws: { error in
             "\(error)".hasPrefix("\(path):203:") && "\(error)".contains("mismatch")
         }
         #expect(rows == 200)
