@@ -205,7 +205,9 @@ public final class XMLRowReader {
 
         /// Tells the parser the document ends here (it then checks that every element is closed).
         func finish() {
-            if failure == nil { xmlParseChunk(context, nil, 0, 1) }
+            guard failure == nil else { return }
+            state.pointee.atEnd = true
+            xmlParseChunk(context, nil, 0, 1)
         }
 
         /// Whether the parser stands between two `<fee>` rows of a `<feeRecords>` written plainly
@@ -312,6 +314,9 @@ public final class XMLRowReader {
         var plainRoot = false
         var failure: IngestError?
         var depth = 0
+        /// The whole file has been given to the parser: an error now, with an element still
+        /// open, is the file ending early (libxml2 holds an unfinished tag back until then).
+        var atEnd = false
         /// The `<selfAssessment>`s are wrapped in a `<selfAssessments>`.
         var wrapped = false
         /// Lowercased names by libxml2's name pointer: libxml2 keeps one copy of each name per
@@ -450,7 +455,20 @@ public final class XMLRowReader {
         mutating func finishRow() {
             guard inRow else { return }
             inRow = false
+            if kind == .selfAssessments { takeEnclosingAgency() }
             handle(RawRow(source: source, line: rowLine, problem: rowProblem, values: UnsafeBufferPointer(row.values)))
+        }
+
+        /// An answer is the enclosing `<selfAssessment>`'s: its own `agency_id`, if any, must
+        /// name the same agency (before, another agency's id there made that agency appear in a
+        /// batch with the rejected row).
+        mutating func takeEnclosingAgency() {
+            guard var agency, let column = columnByName["agency_id"] else { return }
+            if let given = row.values[column], !given.elementsEqual(agency.utf8) {
+                rowProblem = rowProblem
+                    ?? "agency_id '\(String(decoding: given, as: UTF8.self))' differs from the agency of its <selfAssessment>, '\(agency)'"
+            }
+            agency.withUTF8 { _ = row.set(column, $0, copying: true) }
         }
 
         mutating func start(_ namePointer: UnsafePointer<xmlChar>?, _ attributeCount: Int32, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?,
@@ -505,9 +523,6 @@ public final class XMLRowReader {
                     startRow()
                     if !isRowElement(namePointer, named: "answer") {
                         rowProblem = "unexpected element <\(name(namePointer))>, expected <answer>"
-                    }
-                    if var agency, let column = columnByName["agency_id"] {
-                        agency.withUTF8 { setField(column, $0) }
                     }
                     setAttributes(attributeCount, attributes)   // last: it may hand the row on
                 case 3:
@@ -629,5 +644,9 @@ private let onError: xmlStructuredErrorFunc = { context, error in
     // One line, as every message: libxml2 puts the bytes of an encoding error on a line of their own.
     message = message.split(separator: "\n").map { String($0).trimmed }.joined(separator: "; ")
     if let first = message.first { message = first.lowercased() + message.dropFirst() }
-    state(context).pointee.fail("invalid XML: \(message)", line: Int(error.line), column: Int(max(error.int2, 1)))
+    let state = state(context)
+    // libxml2 says "extra content at the end of the document" for a root element left open.
+    let truncated = state.pointee.atEnd && state.pointee.depth > 0
+    state.pointee.fail(truncated ? "invalid XML: the file ends before its document does (cut short?): \(message)" : "invalid XML: \(message)",
+                       line: Int(error.line), column: Int(max(error.int2, 1)))
 }

@@ -112,6 +112,7 @@ private func failure(_ body: () throws -> Void) -> String? {
           <selfAssessment agency="A1" name="Agency One"><answer question="Q1" value="yes"><evidence>e.pdf</evidence><comment>c</comment></answer></selfAssessment>
           <selfAssessment agency="A2"><answer question="Q2"><value>no</value></answer><answer question="Q3" value="n/a"/></selfAssessment>
           <selfAssessment agency="A3"><answer question="Q4" value="yes" agency_id="A9"/><answers question="Q5"/></selfAssessment>
+          <selfAssessment agency="A4"><answer question="Q6" value="yes" agency_id="A4"/><answer question="Q7"><agency_id>A8</agency_id></answer></selfAssessment>
         </selfAssessments>
         """), kind: .selfAssessments, known: AnswerColumns.all)
         var result: [FieldRow] = []
@@ -120,10 +121,15 @@ private func failure(_ body: () throws -> Void) -> String? {
             ["agency_id": "A1", "question_id": "Q1", "answer": "yes", "evidence": "e.pdf", "comment": "c"],
             ["agency_id": "A2", "question_id": "Q2", "answer": "no"],
             ["agency_id": "A2", "question_id": "Q3", "answer": "n/a"],
-            ["agency_id": "A9", "question_id": "Q4", "answer": "yes"],
+            ["agency_id": "A3", "question_id": "Q4", "answer": "yes"],
             ["agency_id": "A3", "question_id": "Q5"],
+            ["agency_id": "A4", "question_id": "Q6", "answer": "yes"],
+            ["agency_id": "A4", "question_id": "Q7"],
         ])
-        #expect(result.map(\.problem) == [nil, nil, nil, "field 'agency_id' is given twice", "unexpected element <answers>, expected <answer>"])
+        // An answer naming another agency is that of its <selfAssessment>, and rejected.
+        #expect(result.map(\.problem) == [nil, nil, nil, "agency_id 'A9' differs from the agency of its <selfAssessment>, 'A3'",
+                                          "unexpected element <answers>, expected <answer>", nil,
+                                          "agency_id 'A8' differs from the agency of its <selfAssessment>, 'A4'"])
         #expect(reader.agencyNames == ["A1": "Agency One"])
     }
 
@@ -222,7 +228,15 @@ private func failure(_ body: () throws -> Void) -> String? {
     @Test func aTruncatedFileStopsWithItsLocation() {
         let message = failure { _ = try rows("truncated.xml", "<feeRecords>\n<fee agency_id=\"A1\"/>\n<fee agency_id=\"A") }
         #expect(message?.contains("truncated.xml:3:") == true)
-        #expect(message?.contains("invalid XML") == true)
+        #expect(message?.contains("invalid XML: the file ends before its document does (cut short?)") == true)
+        // Cut between rows: libxml2 alone says "extra content at the end of the document".
+        let betweenRows = failure { _ = try rows("cut.xml", "<feeRecords>\n<fee agency_id=\"A1\"/>\n") }
+        #expect(betweenRows?.contains("cut.xml:2:22: error: invalid XML: the file ends before its document does (cut short?)") == true,
+                "\(betweenRows ?? "no error")")
+        // An error inside a complete document is told as libxml2 tells it.
+        let inside = failure { _ = try rows("inside.xml", "<feeRecords>\n<fee agency_id=\"A1\" agency_id=\"A2\"/>\n</feeRecords>\n") }
+        #expect(inside?.contains("cut short") == false)
+        #expect(inside?.contains("invalid XML: attribute agency_id redefined") == true, "\(inside ?? "no error")")
     }
 
     @Test func encodingsFollowTheSameRulesAsCSV() throws {
