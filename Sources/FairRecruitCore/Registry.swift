@@ -58,8 +58,9 @@ public enum LicenceBreach: Sendable, Hashable {
 public enum LicenceLookup: Sendable, Hashable {
     /// No registry was given: registry checks are not assessed.
     case noRegistry
-    /// The registry (named by its file) has no entry for the agency.
-    case notListed(registry: String)
+    /// The registry (named by its file) has no entry for the agency; `rejectedRows` are rows for
+    /// it that were rejected (a bad value, or the agency listed twice), in file order.
+    case notListed(registry: String, rejectedRows: [SourceLocation] = [])
     case listed(LicenceEntry)
 
     /// `active`, `suspended`, `revoked`, `expired`, `not_listed`, or nil without a registry.
@@ -138,7 +139,12 @@ struct RegistryCheckEvaluator {
         result.workers = workers.ids(ofAny: .affected, in: book)
         guard let entry else {
             result.status = .notMet
-            result.message = "agency '\(input.agencyID)' is not in the licence registry"
+            var rejected = ""
+            if case .notListed(_, let rows) = input.licence, !rows.isEmpty {
+                let places = rows.map { "\($0.file):\($0.line)" }.joined(separator: ", ")
+                rejected = rows.count == 1 ? " (its row at \(places) was rejected)" : " (its rows at \(places) were rejected)"
+            }
+            result.message = "agency '\(input.agencyID)' is not in the licence registry" + rejected
                 + (counts.affected == 0 ? "" : "; \(counts.affected) worker(s) paid an unlicensed agency")
             return result
         }

@@ -16,10 +16,12 @@ public struct LicenceRegistry: Sendable {
     public var entries: [String: LicenceEntry]
     /// The first row of each agency listed twice.
     private var listedTwice: [String: LicenceEntry] = [:]
+    /// Where rows for an agency were rejected, so that "not listed" can say why.
+    private var rejectedRows: [String: [SourceLocation]] = [:]
 
     /// What the registry says about one agency, for the engine.
     public func lookup(_ agency: String) -> LicenceLookup {
-        entries[agency].map { .listed($0) } ?? .notListed(registry: file.file)
+        entries[agency].map { .listed($0) } ?? .notListed(registry: file.file, rejectedRows: (rejectedRows[agency] ?? []).sorted())
     }
 
     /// The registered agency ids, sorted.
@@ -40,12 +42,15 @@ public struct LicenceRegistry: Sendable {
         switch Self.parse(row) {
         case .failure(let reason):
             file.rejections.append(Rejection(location: row.location, reason: reason.message, agencyID: row["agency_id"]))
+            if let id = row["agency_id"] { rejectedRows[id, default: []].append(row.location) }
         case .success(let entry):
             let id = entry.agencyID
             if let first = entries[id] ?? listedTwice[id] {
                 let reason = "duplicate agency_id '\(id)', first at \(first.location.file):\(first.location.line); the agency counts as not listed"
                 file.rejections.append(Rejection(location: row.location, reason: reason, agencyID: id))
+                rejectedRows[id, default: []].append(row.location)
                 if entries.removeValue(forKey: id) != nil {
+                    rejectedRows[id, default: []].append(first.location)
                     listedTwice[id] = first
                     file.acceptedByAgency[id] = nil
                     let again = "agency_id '\(id)' is listed again at \(row.location.file):\(row.location.line); the agency counts as not listed"

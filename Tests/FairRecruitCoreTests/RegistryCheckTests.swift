@@ -48,6 +48,11 @@ import Testing
         #expect(result.evidence.map(\.line) == [2, 3, 4, 5])
         #expect(result.workers == ["W1", "W2", "W3"])
         #expect(result.message == "agency 'AG-1' is not in the licence registry; 3 worker(s) paid an unlicensed agency")
+        // A row for the agency that was rejected is named.
+        let rejected = Self.check(.notListed(registry: "registry.csv", rejectedRows: [SourceLocation(file: "registry.csv", line: 7)]))
+        #expect(rejected.message == "agency 'AG-1' is not in the licence registry (its row at registry.csv:7 was rejected); 3 worker(s) paid an unlicensed agency")
+        let twice = Self.check(.notListed(registry: "r.csv", rejectedRows: [2, 9].map { SourceLocation(file: "r.csv", line: $0) }), records: [], feesProvided: false)
+        #expect(twice.message == "agency 'AG-1' is not in the licence registry (its rows at r.csv:2, r.csv:9 were rejected)")
         // Missing from the registry is a breach even without any fee record.
         let answersOnly = Self.check(.notListed(registry: "registry.csv"), records: [], feesProvided: false)
         #expect(answersOnly.status == .notMet && answersOnly.workersAffected == 0)

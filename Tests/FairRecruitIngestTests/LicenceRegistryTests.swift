@@ -38,7 +38,8 @@ import Testing
         #expect(registry.file.acceptedByAgency.values.reduce(0, +) == 2)   // 12 read = 2 accepted + 10 rejected
         // Listed twice (active, then with another expiry): which row holds cannot be told.
         #expect(registry.agencies == ["RL-0030", "RL-0448"])
-        #expect(registry.lookup("RL-0010") == .notListed(registry: path))
+        // "Not listed" names the rows that were rejected.
+        #expect(registry.lookup("RL-0010") == .notListed(registry: path, rejectedRows: [2, 13].map { SourceLocation(file: path, line: $0) }))
         let eastern = temporaryFile("registry-\(UUID().uuidString).csv", """
         agency_id,name,country,licence_status,licence_expires,licence_issued,status_since
         RL-0555,M/S Eastern Overseas,BD,active,2027-01-01,2021-01-01,
@@ -47,12 +48,13 @@ import Testing
 
         """)
         let twice = try LicenceRegistry.read(eastern)
-        #expect(twice.lookup("RL-0555") == .notListed(registry: eastern))
+        #expect(twice.lookup("RL-0555") == .notListed(registry: eastern, rejectedRows: [2, 3, 4].map { SourceLocation(file: eastern, line: $0) }))
         #expect(twice.file.rejections.map(\.location.line) == [2, 3, 4])
         #expect(twice.file.acceptedByAgency.isEmpty)
         #expect(registry.entries["RL-0030"]?.statusSince == Day(iso: "2026-03-01"))
         #expect(registry.lookup("RL-0448") == .listed(registry.entries["RL-0448"]!))
-        #expect(registry.lookup("RL-0540") == .notListed(registry: path))
+        #expect(registry.lookup("RL-0540") == .notListed(registry: path, rejectedRows: [SourceLocation(file: path, line: 5)]))
+        #expect(registry.lookup("RL-9999") == .notListed(registry: path))
         // Unknown columns (an owner's phone) are dropped as the row is read.
         #expect(!String(describing: registry.entries).contains("+880"))
     }
