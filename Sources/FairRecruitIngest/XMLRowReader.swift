@@ -325,6 +325,8 @@ public final class XMLRowReader {
         /// The rows' element (`<fee>`, `<answer>`) by its name pointer, once one is seen: a row is
         /// then recognised without looking its name up (callgrind: 320 instructions per row).
         var rowElement: UnsafePointer<xmlChar>?
+        /// libxml2's line at the last text or end tag: a row's start tag begins on this line or later.
+        var lineOfLastEvent = 0
         /// The element a row's field is in (three levels deep), for messages.
         var fieldElement: UnsafePointer<xmlChar>?
         /// Known column by name pointer (-1: not a column).
@@ -348,7 +350,8 @@ public final class XMLRowReader {
             columnByName = Dictionary(reader.known.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         }
 
-        var line: Int { context.map { Int(xmlSAX2GetLineNumber($0)) } ?? 1 }
+        /// libxml2's line (`xmlSAX2GetLineNumber`'s, read without a call: it is read per row).
+        var line: Int { context?.pointee.input.map { Int($0.pointee.line) } ?? 1 }
         var column: Int { context.map { Int(xmlSAX2GetColumnNumber($0)) } ?? 1 }
 
         mutating func fail(_ message: String, line: Int? = nil, column: Int? = nil) {
@@ -400,8 +403,26 @@ public final class XMLRowReader {
         mutating func startRow() {
             inRow = true
             row.clear()
+            // libxml2 is at the end of the start tag: a tag written over several lines is cited
+            // at its first, where `<fee` is. Only a tag ending on a later line than the event
+            // before it can span lines, so a row on one line costs no search.
             rowLine = line
+            if rowLine > lineOfLastEvent { rowLine -= lineFeedsInStartTag() }
             rowProblem = nil
+        }
+
+        /// The line feeds between the start of the tag just parsed and libxml2's position (its
+        /// end); 0 if its `<` is no longer in libxml2's buffer. Attribute values cannot hold a
+        /// `<`, so the first one back is the tag's.
+        func lineFeedsInStartTag() -> Int {
+            guard let input = context?.pointee.input, let base = input.pointee.base, var p = input.pointee.cur else { return 0 }
+            var count = 0
+            while p > base {
+                p -= 1
+                if p.pointee == UInt8(ascii: "<") { return count }
+                if p.pointee == 0x0A { count += 1 }
+            }
+            return 0
         }
 
         /// A row element's attributes as fields. When the element ends with its start tag
@@ -550,6 +571,7 @@ public final class XMLRowReader {
         }
 
         mutating func characters(_ bytes: UnsafeBufferPointer<UInt8>) {
+            lineOfLastEvent = line
             guard let field, field >= 0 else { return }
             text.append(contentsOf: bytes)
         }
@@ -567,6 +589,7 @@ public final class XMLRowReader {
             default: break
             }
             depth -= 1
+            lineOfLastEvent = line
         }
     }
 }

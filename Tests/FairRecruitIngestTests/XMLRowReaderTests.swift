@@ -106,6 +106,25 @@ private func failure(_ body: () throws -> Void) -> String? {
         }
     }
 
+    @Test func aRowIsCitedAtTheLineItsStartTagBegins() throws {
+        let result = try rows("multiline.xml", """
+        <feeRecords>
+          <fee agency_id="A1"
+               worker_id="W1"
+               amount="1"/>
+          <fee agency_id="A1" worker_id="W2"
+               amount="oops">
+            <employer>Hotel</employer>
+          </fee><fee agency_id="A1"
+                     worker_id="W3"/>
+          <!-- a comment
+               over lines --><fee agency_id="A1" worker_id="W4"/>
+          <fee agency_id="A1" worker_id="W5"/>
+        </feeRecords>
+        """)
+        #expect(result.map(\.location.line) == [2, 5, 8, 11, 12])
+    }
+
     @Test func selfAssessmentsCarryTheAgencyAndItsName() throws {
         let reader = XMLRowReader(path: temporaryFile("answers.xml", """
         <selfAssessments>
