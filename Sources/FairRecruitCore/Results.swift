@@ -340,7 +340,7 @@ public struct OwedRecord: Sendable, Hashable {
         let onlyRequirement = results.map { ["\($0.standard)/\($0.requirement.id)"] }
         var perCurrency = [ExactDecimal?](repeating: nil, count: book.currencies.names.count)
         forEachOwedRecord(owed) { record, owing in
-            let (firstRequirement, firstAmount) = owing[owing.startIndex]
+            let (firstRequirement, firstAmount) = owing[0]
             let first = results[firstRequirement]
             var line = OwedRecord(record: record, amount: firstAmount, payer: first.requirement.owner,
                                   dueDate: asOf + first.deadlineDays, requirements: onlyRequirement[firstRequirement])
@@ -360,21 +360,42 @@ public struct OwedRecord: Sendable, Hashable {
     /// Walks the requirements' owed lists (each in record order) together: calls `body` once per
     /// owed record, in record order, with the requirements that owe it (positions in `owed`, so
     /// in report order) and their amounts.
-    private static func forEachOwedRecord(_ owed: [[Owed]], _ body: (Int, ArraySlice<(requirement: Int, amount: ExactDecimal)>) -> Void) {
+    private static func forEachOwedRecord(_ owed: [[Owed]], _ body: (Int, UnsafeBufferPointer<(requirement: Int, amount: ExactDecimal)>) -> Void) {
         let owing = owed.indices.filter { !owed[$0].isEmpty }
-        var next = [Int](repeating: 0, count: owed.count)
-        var group: [(requirement: Int, amount: ExactDecimal)] = []
-        while true {
-            var record = Int.max
-            for r in owing where next[r] < owed[r].count { record = min(record, owed[r][next[r]].record) }
-            guard record != Int.max else { return }
-            group.removeAll(keepingCapacity: true)
-            for r in owing where next[r] < owed[r].count && owed[r][next[r]].record == record {
-                group.append((requirement: r, amount: owed[r][next[r]].amount))
-                next[r] += 1
+        // The lists by buffer pointer: indexing `owed[r][i]` retained and released list `r` at
+        // every step (perf, 10M batch: a twentieth of the audits' reference counting).
+        withBufferPointers(owing.map { owed[$0] }) { lists in
+            let next = UnsafeMutableBufferPointer<Int>.allocate(capacity: lists.count)
+            next.initialize(repeating: 0)
+            let group = UnsafeMutableBufferPointer<(requirement: Int, amount: ExactDecimal)>.allocate(capacity: lists.count)
+            defer { next.deallocate(); group.deallocate() }
+            while true {
+                var record = Int.max
+                for (l, list) in lists.enumerated() where next[l] < list.count { record = min(record, list[next[l]].record) }
+                guard record != Int.max else { return }
+                var count = 0
+                for (l, list) in lists.enumerated() where next[l] < list.count && list[next[l]].record == record {
+                    group[count] = (requirement: owing[l], amount: list[next[l]].amount)
+                    count += 1
+                    next[l] += 1
+                }
+                body(record, UnsafeBufferPointer(rebasing: group[..<count]))
             }
-            body(record, group[...])
         }
+    }
+
+    /// Calls `body` with a buffer pointer to each of `arrays`, valid during the call.
+    private static func withBufferPointers<Element, Result>(_ arrays: [[Element]], _ body: ([UnsafeBufferPointer<Element>]) -> Result) -> Result {
+        func nest(_ index: Int, _ buffers: inout [UnsafeBufferPointer<Element>]) -> Result {
+            guard index < arrays.count else { return body(buffers) }
+            return arrays[index].withUnsafeBufferPointer { buffer in
+                buffers.append(buffer)
+                return nest(index + 1, &buffers)
+            }
+        }
+        var buffers: [UnsafeBufferPointer<Element>] = []
+        buffers.reserveCapacity(arrays.count)
+        return nest(0, &buffers)
     }
 }
 
