@@ -137,6 +137,12 @@ public struct AuditPipeline: Sendable {
             report = audit(nil)
         }
         var warnings = Self.waiverWarnings(report.result)
+        if let requested = config.agency, !loaded.submittingAgencies.contains(requested) {
+            // A mistyped --agency gives a report with nothing in it: say so.
+            let others = loaded.otherAgencyRows.values.reduce(0, +)
+            warnings.append("no row of the inputs names agency '\(requested)'"
+                + (others > 0 ? " (\(others) row(s) of other agencies counted)" : "") + "; the report has nothing of it")
+        }
         let written = try write(report, reporters: loaded.reporters, to: config.output, concurrently: true)
         if config.templates != nil && !config.formats.contains(.html) {
             warnings.append("--templates has no effect without --format html")

@@ -151,6 +151,10 @@ struct Tool {
         #expect(try Tool.audit(["--agency", "A-1"], fees: "fees-two-agencies.csv", output: chosen).status == 0)
         let inputs = try Tool.json(chosen)["inputs"] as! [[String: Any]]
         #expect(inputs[0]["rowsOtherAgency"] as? Int == 1 && inputs[0]["rowsAccepted"] as? Int == 1)
+        // An agency that no row names (a mistyped id): its empty report comes with a warning (2 fee rows, 2 answers).
+        let mistyped = try Tool.audit(["--agency", "A-11"], fees: "fees-two-agencies.csv", output: Tool.temporaryFolder("mistyped"))
+        #expect(mistyped.status == 0)
+        #expect(mistyped.stderr.contains("warning: no row of the inputs names agency 'A-11' (4 row(s) of other agencies counted); the report has nothing of it"))
         // Rows whose agency id is not a valid one name no agency: they are rejected, not a second agency.
         let invalidIDs = Tool.temporaryFolder("invalid-ids")
         #expect(try Tool.audit([], fees: "fees-invalid-agency-id.csv", output: invalidIDs).status == 0)
