@@ -137,11 +137,12 @@ public struct AuditPipeline: Sendable {
             report = audit(nil)
         }
         var warnings = Self.waiverWarnings(report.result)
-        if let requested = config.agency, !loaded.submittingAgencies.contains(requested) {
-            // A mistyped --agency gives a report with nothing in it: say so.
+        if !loaded.submittingAgencies.contains(agency) {
+            // A mistyped --agency, or inputs without a row, give a report with nothing in it: say so.
             let others = loaded.otherAgencyRows.values.reduce(0, +)
-            warnings.append("no row of the inputs names agency '\(requested)'"
-                + (others > 0 ? " (\(others) row(s) of other agencies counted)" : "") + "; the report has nothing of it")
+            warnings.append(config.agency == nil ? "no row of the inputs names an agency; the report is for agency '\(agency)' and has nothing in it"
+                : "no row of the inputs names agency '\(agency)'" + (others > 0 ? " (\(others) row(s) of other agencies counted)" : "")
+                    + "; the report has nothing of it")
         }
         let written = try write(report, reporters: loaded.reporters, to: config.output, concurrently: true)
         if config.templates != nil && !config.formats.contains(.html) {

@@ -155,6 +155,14 @@ struct Tool {
         let mistyped = try Tool.audit(["--agency", "A-11"], fees: "fees-two-agencies.csv", output: Tool.temporaryFolder("mistyped"))
         #expect(mistyped.status == 0)
         #expect(mistyped.stderr.contains("warning: no row of the inputs names agency 'A-11' (4 row(s) of other agencies counted); the report has nothing of it"))
+        // No row at all: the report is for agency 'unknown', also with a warning.
+        let empty = Tool.temporaryFolder("header-only")
+        let headerOnly = empty + "/fees.csv"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        try "agency_id,worker_id,origin,destination,category,amount,currency,paid_by,paid_on\n".write(toFile: headerOnly, atomically: true, encoding: .utf8)
+        let nothing = try Tool.run(["audit", "--standard", "employer-pays", "--fees", headerOnly, "--as-of", "2026-06-30", "--output", empty + "/out"])
+        #expect(nothing.status == 0)
+        #expect(nothing.stderr.contains("warning: no row of the inputs names an agency; the report is for agency 'unknown' and has nothing in it"))
         // Rows whose agency id is not a valid one name no agency: they are rejected, not a second agency.
         let invalidIDs = Tool.temporaryFolder("invalid-ids")
         #expect(try Tool.audit([], fees: "fees-invalid-agency-id.csv", output: invalidIDs).status == 0)
